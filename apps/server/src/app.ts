@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from './config.js';
+import { type Database, openDatabase } from './db/connection.js';
+import { seedDemoCatalogue } from './db/demo-catalogue.js';
+import { migrateToLatest } from './db/migrate.js';
+import { mountDocs } from './http/docs.js';
+import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
+import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
+import { type AppRouter, appRouter, type TrpcContext } from './http/trpc.js';
+import type { ServiceContext } from './services/index.js';
+
+export interface AppOptions {
+  /** The clock every rule reads ("now"); tests pin it. */
+  now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+  }
+}
+
+/** Fastify's own refusals (body parsing, limits) in the API's error codes. */
+function problemPartsOfFastify(error: FastifyError): ProblemParts | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', detail: 'The request body is larger than the server accepts' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'unsupported_media_type', detail: 'Send the body as application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'malformed_json', detail: 'The body is empty but declared as JSON' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'malformed_json', detail: 'The request body is not valid JSON' };
+  }
+  if (error instanceof SyntaxError || error.name === 'SyntaxError') {
+    return { code: 'malformed_json', detail: 'The request body is not valid JSON' };
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return { code: 'invalid_request', detail: error.message };
+  }
+  return null;
+}
+
+/** The application, ready to listen or to be called through `inject()`: what every test starts. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  const db = openDatabase(config.database);
+  app.decorate('db', db);
+  app.addHook('onClose', async () => db.close());
+  try {
+    const applied = await migrateToLatest(db.knex);
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
+    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, now()))) {
+      app.log.info('demo catalogue loaded into the empty database');
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins === '*' ? true : config.corsOrigins });
+  }
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const servicesOf = (request: FastifyRequest): ServiceContext => ({ db, config, now, log: request.log });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const parts = problemPartsOfFastify(error) ?? problemPartsOf(error);
+    if (parts.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    const problem = problemOf(parts, request.url, request.id);
+    for (const [name, value] of Object.entries(parts.headers ?? {})) reply.header(name, value);
+    return reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = methodsAllowedAt(request.url);
+    const parts: ProblemParts =
+      allowed.length > 0
+        ? {
+            code: 'method_not_allowed',
+            detail: `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+          }
+        : { code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` };
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    const problem = problemOf(parts, request.url, request.id);
+    return reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+
+  mountRestOperations(app, servicesOf);
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }): TrpcContext => ({ services: servicesOf(req), requestId: req.id }),
+      onError({ error, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          req.log.error({ err: error.cause ?? error }, 'unhandled error');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+  await mountDocs(app);
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as catalogueAndBookings from './001_catalogue_and_bookings.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Ordered list of migrations, imported statically so they run the same from source, build or bundle. */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_catalogue_and_bookings', catalogueAndBookings],
+];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

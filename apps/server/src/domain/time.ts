@@ -1,0 +1,56 @@
+import { isCalendarDate, wallClockMs } from './calendar.js';
+import { MINUTE_MS } from './units.js';
+import { assertKnownTimeZone, firstInstantReading, wallClockAt } from './zone.js';
+
+export { DAY_MS, MINUTE_MS } from './units.js';
+
+// RFC 3339 date-time; seconds are optional because people type `19:00`, and without an offset the
+// text is a wall-clock reading in a zone supplied by the caller.
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+
+/**
+ * The instant a date-time text denotes, or null when the text is not a real date-time.
+ *
+ * Text without an offset is read in `defaultZone`. A reading the zone skips (spring forward) is
+ * refused rather than shifted, because the writer meant a time that never happens. A reading the
+ * zone shows twice (fall back) is taken at its first occurrence, which is also how availability
+ * windows are placed, so a time shown next to a window means the same instant.
+ *
+ * Fractions finer than a millisecond are truncated. An unknown `defaultZone` throws: that is the
+ * caller's bug, not bad input.
+ */
+export function parseInstant(text: string, defaultZone: string): number | null {
+  assertKnownTimeZone(defaultZone);
+  const match = DATE_TIME.exec(text);
+  if (!match) return null;
+  const field = (group: number): number => Number(match[group] ?? 0);
+  const [year, month, day, hour, minute, second] = [
+    field(1),
+    field(2),
+    field(3),
+    field(4),
+    field(5),
+    field(6),
+  ];
+  const millisecond = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
+
+  const wall = wallClockMs(year, month, day, hour, minute, second, millisecond);
+  if (match[8] !== undefined) return wall;
+
+  const sign = match[9];
+  if (sign !== undefined) {
+    const [offsetHours, offsetMinutes] = [field(10), field(11)];
+    if (offsetHours > 23 || offsetMinutes > 59) return null;
+    const offsetMs = (offsetHours * 60 + offsetMinutes) * MINUTE_MS;
+    return sign === '+' ? wall - offsetMs : wall + offsetMs;
+  }
+
+  const instant = firstInstantReading(defaultZone, wall);
+  return wallClockAt(defaultZone, instant) === wall ? instant : null;
+}
+
+export function toIsoUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}

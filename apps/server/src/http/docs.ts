@@ -1,0 +1,15 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { buildOpenApiDocument } from '@mentor-scheduling/contracts';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Serves the published contract at /api/openapi.json and an interactive reference at /docs. The
+ * reference's assets ship inside the package, so it works on a machine without internet.
+ */
+export async function mountDocs(app: FastifyInstance): Promise<void> {
+  const document = buildOpenApiDocument();
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => document);
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+}

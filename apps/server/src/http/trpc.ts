@@ -1,0 +1,144 @@
+import {
+  type ErrorCode,
+  errorCatalogue,
+  inputSchemaOf,
+  type Operation,
+  type OperationRawInput,
+  type OperationResult,
+  type Operations,
+  operations,
+  trpcOutputSchemaOf,
+} from '@mentor-scheduling/contracts';
+import {
+  initTRPC,
+  type TRPC_ERROR_CODE_KEY,
+  TRPCError,
+  type TRPCMutationProcedure,
+  type TRPCQueryProcedure,
+} from '@trpc/server';
+import { AppError } from '../services/errors.js';
+import { type Handlers, handlers, type ServiceContext } from '../services/index.js';
+import { problemPartsOf } from './problem.js';
+
+export interface TrpcContext {
+  services: ServiceContext;
+  requestId: string;
+}
+
+const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_CONTENT',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Extra error data every tRPC error carries: the same `code` (and field errors) as the REST problem. */
+export interface TrpcProblemData {
+  appCode: ErrorCode;
+  errors?: { path: string; message: string }[];
+  next_slots?: { start_time: string; end_time: string; mentor_id: number }[];
+}
+
+/** Errors tRPC raises itself (unknown procedure, bad JSON, …) in the API's own codes. */
+const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
+  PARSE_ERROR: 'malformed_json',
+  BAD_REQUEST: 'invalid_request',
+  NOT_FOUND: 'route_not_found',
+  METHOD_NOT_SUPPORTED: 'method_not_allowed',
+  PAYLOAD_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  TOO_MANY_REQUESTS: 'rate_limited',
+};
+
+function problemPartsOfTrpc(error: TRPCError) {
+  // Output validation failures also carry issues: they are our bugs, never the caller's input.
+  if (error.code === 'INTERNAL_SERVER_ERROR') return problemPartsOf(undefined);
+  if (error.cause) return problemPartsOf(error.cause);
+  return { code: appCodeByTrpcCode[error.code] ?? 'invalid_request', detail: error.message };
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const parts = problemPartsOfTrpc(error);
+    const problemData: TrpcProblemData = {
+      appCode: parts.code,
+      ...(parts.errors ? { errors: parts.errors } : {}),
+      ...(parts.next_slots ? { next_slots: parts.next_slots } : {}),
+    };
+    return {
+      ...shape,
+      message: parts.detail,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...problemData,
+      },
+    };
+  },
+});
+
+type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
+
+function procedureOf(operation: Operation, handler: ServiceHandler) {
+  const takesInput = Boolean(operation.params || operation.query || operation.body);
+  const base = takesInput
+    ? t.procedure.input(inputSchemaOf(operation)).output(trpcOutputSchemaOf(operation))
+    : t.procedure.output(trpcOutputSchemaOf(operation));
+  const resolve = async ({ ctx, input }: { ctx: TrpcContext; input: unknown }) => {
+    try {
+      return await handler(ctx.services, input);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const code = trpcCodeByStatus[errorCatalogue[error.code].status] ?? 'INTERNAL_SERVER_ERROR';
+      throw new TRPCError({ code, message: error.detail, cause: error });
+    }
+  };
+  return operation.trpc === 'query' ? base.query(resolve) : base.mutation(resolve);
+}
+
+type ProcedureOf<Op> = Op extends Operation
+  ? Op['trpc'] extends 'query'
+    ? TRPCQueryProcedure<{ input: TrpcInputOf<Op>; output: OperationResult<Op>; meta: object }>
+    : TRPCMutationProcedure<{ input: TrpcInputOf<Op>; output: OperationResult<Op>; meta: object }>
+  : never;
+type TrpcInputOf<Op extends Operation> = Op['params'] | Op['query'] | Op['body'] extends undefined
+  ? undefined
+  : OperationRawInput<Op>;
+type TrpcProcedures<Namespace extends keyof Operations> = {
+  [Name in keyof Operations[Namespace] as Operations[Namespace][Name] extends { trpc: null }
+    ? never
+    : Name]: ProcedureOf<Operations[Namespace][Name]>;
+};
+type RouterRecord = {
+  [Namespace in keyof Operations as keyof TrpcProcedures<Namespace> extends never
+    ? never
+    : Namespace]: TrpcProcedures<Namespace>;
+};
+
+/** The tRPC router, derived from the operation table: one procedure per operation that opts in. */
+function buildRouterRecord(implementations: Handlers): RouterRecord {
+  const record: Record<string, Record<string, unknown>> = {};
+  for (const [namespace, group] of Object.entries(operations)) {
+    for (const [name, operation] of Object.entries(group) as [string, Operation][]) {
+      if (operation.trpc === null) continue;
+      const handler = (implementations as unknown as Record<string, Record<string, ServiceHandler>>)[
+        namespace
+      ]?.[name];
+      if (!handler) throw new Error(`No handler for ${operation.id}`);
+      record[namespace] = { ...record[namespace], [name]: procedureOf(operation, handler) };
+    }
+  }
+  return record as unknown as RouterRecord;
+}
+
+export const appRouter = t.router(buildRouterRecord(handlers));
+export type AppRouter = typeof appRouter;

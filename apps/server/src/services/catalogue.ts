@@ -1,0 +1,75 @@
+import type { Area, Pricing } from '@mentor-scheduling/contracts';
+import { sessionDurations } from '@mentor-scheduling/contracts';
+import { AreaModel } from '../db/models.js';
+import { minorToMajor, priceOf } from '../domain/pricing.js';
+import type { ServiceContext } from './context.js';
+import { AppError } from './errors.js';
+
+export async function listAreas(ctx: ServiceContext): Promise<Area[]> {
+  const rows = (await AreaModel.query(ctx.db.knex)
+    .select('areas.id', 'areas.name', 'areas.slug')
+    .count({ mentor_count: 'mentor_areas.mentor_id' })
+    .leftJoin('mentor_areas', 'mentor_areas.area_id', 'areas.id')
+    .groupBy('areas.id', 'areas.name', 'areas.slug')
+    .orderBy('areas.name')) as unknown as {
+    id: number;
+    name: string;
+    slug: string;
+    mentor_count: number | string;
+  }[];
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    mentor_count: Number(row.mentor_count),
+  }));
+}
+
+export function getPricing(ctx: ServiceContext): Pricing {
+  const table = ctx.config.pricing;
+  return {
+    currency: table.currency,
+    premium_multiplier: table.premiumMultiplier,
+    prices: sessionDurations.map((duration) => ({
+      duration,
+      standard: minorToMajor(priceOf(table, duration, false) ?? 0),
+      premium: minorToMajor(priceOf(table, duration, true) ?? 0),
+    })),
+  };
+}
+
+/** Finds areas by name or slug, case-insensitively; unknown names are refused with all of them listed. */
+export async function areasByName(
+  ctx: ServiceContext,
+  names: readonly string[],
+  db = ctx.db.knex,
+): Promise<{ id: number; name: string }[]> {
+  const keyOf = (name: string) => name.trim().toLowerCase();
+  const keys = [...new Set(names.map(keyOf))];
+  const rows: { id: number; name: string; slug: string }[] = await db('areas')
+    .select('id', 'name', 'slug')
+    .where((query) =>
+      query.whereRaw(`lower(name) in (${keys.map(() => '?').join(', ')})`, keys).orWhereIn('slug', keys),
+    );
+  const matchOf = (name: string) =>
+    rows.find((row) => row.name.toLowerCase() === keyOf(name) || row.slug === keyOf(name));
+  const unknown = names.filter((name) => !matchOf(name));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'unknown_area',
+      `Unknown area of expertise: ${unknown.join(', ')}. See GET /api/areas.`,
+    );
+  }
+  const byId = new Map(names.map((name) => matchOf(name)).map((row) => [row?.id, row] as const));
+  return [...byId.values()].flatMap((row) => (row ? [{ id: row.id, name: row.name }] : []));
+}
+
+export async function checkReadiness(ctx: ServiceContext): Promise<{ status: 'ready'; database: 'ok' }> {
+  try {
+    await ctx.db.knex.raw('select 1');
+  } catch (error) {
+    ctx.log.error({ err: error }, 'readiness check failed');
+    throw new AppError('not_ready', 'The database does not answer');
+  }
+  return { status: 'ready', database: 'ok' };
+}

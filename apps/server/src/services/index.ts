@@ -1,0 +1,53 @@
+import type { Operation, OperationInput, OperationResult, Operations } from '@mentor-scheduling/contracts';
+import { createBooking, getBooking, listBookings } from './bookings.js';
+import { checkReadiness, getPricing, listAreas } from './catalogue.js';
+import type { ServiceContext } from './context.js';
+import {
+  createMentor,
+  getAvailability,
+  getMentor,
+  listMentors,
+  mentorSlots,
+  setAvailability,
+  updateMentor,
+} from './mentors.js';
+import { createStudent, getStudent, updateStudent } from './students.js';
+
+export type { ServiceContext } from './context.js';
+export { AppError } from './errors.js';
+
+type Handler<Op extends Operation> = (
+  ctx: ServiceContext,
+  input: OperationInput<Op>,
+) => Promise<OperationResult<Op>> | OperationResult<Op>;
+
+/** One implementation per operation of the contract; REST and tRPC both call these. */
+export type Handlers = {
+  [Namespace in keyof Operations]: {
+    [Name in keyof Operations[Namespace]]: Operations[Namespace][Name] extends infer Op extends Operation
+      ? Handler<Op>
+      : never;
+  };
+};
+
+const startedAt = Date.now();
+
+export const handlers: Handlers = {
+  health: {
+    check: () => ({ status: 'ok', uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
+    ready: (ctx) => checkReadiness(ctx),
+  },
+  areas: { list: (ctx) => listAreas(ctx) },
+  pricing: { get: (ctx) => getPricing(ctx) },
+  mentors: {
+    list: listMentors,
+    get: getMentor,
+    slots: mentorSlots,
+    create: createMentor,
+    update: updateMentor,
+    availability: getAvailability,
+    setAvailability,
+  },
+  students: { create: createStudent, get: getStudent, update: updateStudent },
+  bookings: { create: createBooking, list: listBookings, get: getBooking },
+};

@@ -1,0 +1,49 @@
+import { DAY_MS, parseInstant } from '../domain/time.js';
+import type { ServiceContext } from './context.js';
+import { invalidInput } from './errors.js';
+
+const MAX_WINDOW_DAYS = 31;
+const DEFAULT_WINDOW_DAYS = 7;
+
+/** Reads a client instant (offset or platform-zone local time) or refuses it with the field's path. */
+export function instantOf(ctx: ServiceContext, text: string, field: string): number {
+  const instant = parseInstant(text, ctx.config.defaultTimezone);
+  if (instant === null) {
+    throw invalidInput(
+      `/${field}`,
+      `${field} is not a valid date-time (or names a local time skipped by a daylight-saving change)`,
+    );
+  }
+  return instant;
+}
+
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+/** A listing window: default now → +7 days, at most 31 days, `to` after `from`. */
+export function windowOf(
+  ctx: ServiceContext,
+  input: { from?: string | undefined; to?: string | undefined },
+): TimeWindow {
+  const from = input.from === undefined ? ctx.now() : instantOf(ctx, input.from, 'from');
+  const to = input.to === undefined ? from + DEFAULT_WINDOW_DAYS * DAY_MS : instantOf(ctx, input.to, 'to');
+  if (to <= from) throw invalidInput('/to', 'to must be after from');
+  if (to - from > MAX_WINDOW_DAYS * DAY_MS)
+    throw invalidInput('/to', `the window may span at most ${MAX_WINDOW_DAYS} days`);
+  return { from, to };
+}
+
+/** Opaque page cursors: base64url text, so clients never build or depend on their contents. */
+export function encodeCursor(parts: readonly (number | string)[]): string {
+  return Buffer.from(parts.join(':'), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): number[] {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split(':').map(Number);
+  if (parts.length !== arity || parts.some((part) => !Number.isSafeInteger(part))) {
+    throw invalidInput('/cursor', 'cursor is not one this service issued');
+  }
+  return parts;
+}

@@ -1,0 +1,321 @@
+import type {
+  Availability,
+  AvailabilityInput,
+  Mentor,
+  OperationInput,
+  Operations,
+  Page,
+} from '@mentor-scheduling/contracts';
+import type { Knex } from 'knex';
+import { instantFromDb } from '../db/connection.js';
+import { MentorModel } from '../db/models.js';
+import { expandAvailability, findAvailabilityProblems } from '../domain/availability.js';
+import { MINUTE_MS, toIsoUtc } from '../domain/time.js';
+import { areasByName } from './catalogue.js';
+import type { ServiceContext } from './context.js';
+import { AppError, notFound } from './errors.js';
+import { decodeCursor, encodeCursor, windowOf } from './inputs.js';
+import {
+  isoWeekdayOf,
+  loadSchedules,
+  type MentorScheduleSource,
+  minutesOfClock,
+  openSlotsOf,
+  rulesFromRows,
+} from './schedules.js';
+
+type MentorRow = MentorScheduleSource & {
+  name: string;
+  headline: string | null;
+  is_premium: boolean | number;
+};
+
+const mentorColumns = ['id', 'name', 'headline', 'is_premium', 'timezone', 'buffer_minutes'] as const;
+
+async function areaNamesOf(db: Knex | Knex.Transaction, mentorIds: number[]): Promise<Map<number, string[]>> {
+  const rows: { mentor_id: number; name: string }[] = await db('mentor_areas')
+    .join('areas', 'areas.id', 'mentor_areas.area_id')
+    .select('mentor_areas.mentor_id', 'areas.name')
+    .whereIn('mentor_areas.mentor_id', mentorIds)
+    .orderBy('areas.name');
+  const byMentor = new Map<number, string[]>();
+  for (const row of rows) byMentor.set(row.mentor_id, [...(byMentor.get(row.mentor_id) ?? []), row.name]);
+  return byMentor;
+}
+
+interface AvailabilityQuery {
+  from?: string | undefined;
+  to?: string | undefined;
+  duration: number;
+}
+
+/** Mentors as the API shows them, with their open slot starts: a constant number of queries per page. */
+async function presentMentors(
+  ctx: ServiceContext,
+  rows: MentorRow[],
+  query: AvailabilityQuery,
+  db: Knex | Knex.Transaction = ctx.db.knex,
+): Promise<Mentor[]> {
+  if (rows.length === 0) return [];
+  const window = windowOf(ctx, query);
+  const ids = rows.map((row) => row.id);
+  const [areas, schedules] = await Promise.all([
+    areaNamesOf(db, ids),
+    loadSchedules(db, rows, window.from, window.to),
+  ]);
+  const now = ctx.now();
+  return rows.map((row) => {
+    const schedule = schedules.get(row.id);
+    const slots = schedule
+      ? openSlotsOf(schedule, {
+          durationMinutes: query.duration,
+          ...window,
+          now,
+          policy: ctx.config.slotPolicy,
+        })
+      : [];
+    return {
+      id: row.id,
+      name: row.name,
+      headline: row.headline,
+      areas_of_expertise: areas.get(row.id) ?? [],
+      is_premium: Boolean(row.is_premium),
+      timezone: row.timezone,
+      availability: slots.map(toIsoUtc),
+    };
+  });
+}
+
+async function mentorRowOf(db: Knex | Knex.Transaction, id: number): Promise<MentorRow> {
+  const row = await db('mentors').select(mentorColumns).where('id', id).first();
+  if (!row) throw notFound('Mentor', id);
+  return row;
+}
+
+export async function listMentors(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['list']>,
+): Promise<Page<Mentor>> {
+  const knex = ctx.db.knex;
+  const query = knex('mentors')
+    .select(mentorColumns.map((column) => `mentors.${column}`))
+    .orderBy('mentors.id')
+    .limit(input.limit + 1);
+  if (input.area_of_expertise !== undefined) {
+    const key = input.area_of_expertise.trim().toLowerCase();
+    query.whereIn(
+      'mentors.id',
+      knex('mentor_areas')
+        .join('areas', 'areas.id', 'mentor_areas.area_id')
+        .select('mentor_areas.mentor_id')
+        .where((where) => where.whereRaw('lower(areas.name) = ?', [key]).orWhere('areas.slug', key)),
+    );
+  }
+  if (input.is_premium !== undefined) query.where('mentors.is_premium', input.is_premium);
+  if (input.cursor !== undefined) {
+    const [afterId] = decodeCursor(input.cursor, 1);
+    query.where('mentors.id', '>', afterId as number);
+  }
+  const rows: MentorRow[] = await query;
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: await presentMentors(ctx, page, input),
+    nextCursor: rows.length > input.limit && last ? encodeCursor([last.id]) : null,
+  };
+}
+
+export async function getMentor(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['get']>,
+): Promise<Mentor> {
+  const [mentor] = await presentMentors(ctx, [await mentorRowOf(ctx.db.knex, input.id)], input);
+  return mentor as Mentor;
+}
+
+export async function mentorSlots(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['slots']>,
+) {
+  const row = await mentorRowOf(ctx.db.knex, input.id);
+  const window = windowOf(ctx, input);
+  const schedules = await loadSchedules(ctx.db.knex, [row], window.from, window.to);
+  const schedule = schedules.get(row.id);
+  const starts = schedule
+    ? openSlotsOf(schedule, {
+        durationMinutes: input.duration,
+        ...window,
+        now: ctx.now(),
+        policy: ctx.config.slotPolicy,
+      })
+    : [];
+  return {
+    mentor_id: row.id,
+    duration: input.duration,
+    from: toIsoUtc(window.from),
+    to: toIsoUtc(window.to),
+    slots: starts.map((start) => ({
+      start_time: toIsoUtc(start),
+      end_time: toIsoUtc(start + input.duration * MINUTE_MS),
+    })),
+  };
+}
+
+function refuseInvalidAvailability(timezone: string, availability: AvailabilityInput, pathPrefix = ''): void {
+  const problems = findAvailabilityProblems({
+    timezone,
+    weekly: availability.weekly,
+    overrides: availability.overrides,
+  });
+  if (problems.length > 0) {
+    throw new AppError('invalid_request', problems.map((problem) => problem.message).join('; '), {
+      errors: problems.map((problem) => ({ path: `${pathPrefix}${problem.path}`, message: problem.message })),
+    });
+  }
+}
+
+interface OverrideRowInput {
+  mentor_id: number;
+  date: string;
+  start_minute: number | null;
+  end_minute: number | null;
+}
+
+async function replaceAvailability(
+  trx: Knex.Transaction,
+  mentorId: number,
+  availability: AvailabilityInput,
+): Promise<void> {
+  await trx('availability_windows').where('mentor_id', mentorId).delete();
+  await trx('availability_overrides').where('mentor_id', mentorId).delete();
+  if (availability.weekly.length > 0) {
+    await trx('availability_windows').insert(
+      availability.weekly.map((window) => ({
+        mentor_id: mentorId,
+        weekday: isoWeekdayOf(window.day),
+        start_minute: minutesOfClock(window.start),
+        end_minute: minutesOfClock(window.end),
+      })),
+    );
+  }
+  const overrideRows = availability.overrides.flatMap((override): OverrideRowInput[] =>
+    override.windows.length === 0
+      ? [{ mentor_id: mentorId, date: override.date, start_minute: null, end_minute: null }]
+      : override.windows.map((window) => ({
+          mentor_id: mentorId,
+          date: override.date,
+          start_minute: minutesOfClock(window.start),
+          end_minute: minutesOfClock(window.end),
+        })),
+  );
+  if (overrideRows.length > 0) await trx('availability_overrides').insert(overrideRows);
+}
+
+async function replaceAreas(trx: Knex.Transaction, mentorId: number, areaIds: number[]): Promise<void> {
+  await trx('mentor_areas').where('mentor_id', mentorId).delete();
+  await trx('mentor_areas').insert(areaIds.map((areaId) => ({ mentor_id: mentorId, area_id: areaId })));
+}
+
+export async function createMentor(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['create']>,
+): Promise<Mentor> {
+  const timezone = input.timezone ?? ctx.config.defaultTimezone;
+  const availability = { weekly: input.weekly ?? [], overrides: [] };
+  refuseInvalidAvailability(timezone, availability);
+  const areas = await areasByName(ctx, input.areas_of_expertise);
+  const now = new Date(ctx.now());
+  const mentorId = await ctx.db.knex.transaction(async (trx) => {
+    const inserted = await MentorModel.query(trx).insert({
+      name: input.name,
+      headline: input.headline ?? null,
+      is_premium: input.is_premium,
+      timezone,
+      buffer_minutes: 0,
+      max_sessions_per_day: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await replaceAreas(
+      trx,
+      inserted.id,
+      areas.map((area) => area.id),
+    );
+    await replaceAvailability(trx, inserted.id, availability);
+    return inserted.id;
+  });
+  return getMentor(ctx, { id: mentorId, duration: 30 });
+}
+
+export async function updateMentor(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['update']>,
+): Promise<Mentor> {
+  const areas = input.areas_of_expertise ? await areasByName(ctx, input.areas_of_expertise) : undefined;
+  await ctx.db.knex.transaction(async (trx) => {
+    await mentorRowOf(trx, input.id);
+    const changes: Record<string, unknown> = {};
+    for (const field of ['name', 'headline', 'is_premium', 'timezone'] as const) {
+      if (input[field] !== undefined) changes[field] = input[field];
+    }
+    await trx('mentors')
+      .where('id', input.id)
+      .update({ ...changes, updated_at: new Date(ctx.now()) });
+    if (areas)
+      await replaceAreas(
+        trx,
+        input.id,
+        areas.map((area) => area.id),
+      );
+  });
+  return getMentor(ctx, { id: input.id, duration: 30 });
+}
+
+async function availabilityOf(db: Knex | Knex.Transaction, mentor: MentorRow): Promise<Availability> {
+  const [windows, overrides] = await Promise.all([
+    db('availability_windows')
+      .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
+      .where('mentor_id', mentor.id),
+    db('availability_overrides')
+      .select('mentor_id', 'date', 'start_minute', 'end_minute')
+      .where('mentor_id', mentor.id),
+  ]);
+  const rules = rulesFromRows(mentor.timezone, windows, overrides);
+  return { mentor_id: mentor.id, timezone: rules.timezone, weekly: rules.weekly, overrides: rules.overrides };
+}
+
+export async function getAvailability(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['availability']>,
+): Promise<Availability> {
+  return availabilityOf(ctx.db.knex, await mentorRowOf(ctx.db.knex, input.id));
+}
+
+/**
+ * Replaces the weekly windows and overrides. Bookings are never dropped by an availability change;
+ * the upcoming ones the new availability no longer covers are listed so the mentor can act on them.
+ */
+export async function setAvailability(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['setAvailability']>,
+) {
+  return ctx.db.knex.transaction(async (trx) => {
+    const mentor = await mentorRowOf(trx, input.id);
+    refuseInvalidAvailability(mentor.timezone, input);
+    await replaceAvailability(trx, mentor.id, input);
+    const availability = await availabilityOf(trx, mentor);
+    const upcoming: { id: number; start_at: unknown; end_at: unknown }[] = await trx('bookings')
+      .select('id', 'start_at', 'end_at')
+      .where({ mentor_id: mentor.id, status: 'confirmed' })
+      .where('end_at', '>', new Date(ctx.now()))
+      .orderBy('start_at');
+    const uncovered = upcoming.filter((booking) => {
+      const start = instantFromDb(booking.start_at);
+      const end = instantFromDb(booking.end_at);
+      return !expandAvailability(availability, start, end).some(
+        (interval) => interval.start <= start && interval.end >= end,
+      );
+    });
+    return { ...availability, bookings_outside_availability: uncovered.map((booking) => booking.id) };
+  });
+}

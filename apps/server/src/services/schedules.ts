@@ -1,0 +1,168 @@
+import type { Knex } from 'knex';
+import { instantFromDb } from '../db/connection.js';
+import type { AvailabilityRules, DateOverride, Weekday, WeeklyWindow } from '../domain/availability.js';
+import { expandAvailability } from '../domain/availability.js';
+import type { Interval } from '../domain/slots.js';
+import { findOpenSlots, type SlotPolicy } from '../domain/slots.js';
+import { DAY_MS, MINUTE_MS } from '../domain/time.js';
+
+const isoWeekdays: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export function weekdayName(isoWeekday: number): Weekday {
+  const name = isoWeekdays[isoWeekday - 1];
+  if (!name) throw new RangeError(`Not an ISO weekday: ${isoWeekday}`);
+  return name;
+}
+
+export function isoWeekdayOf(name: Weekday): number {
+  return isoWeekdays.indexOf(name) + 1;
+}
+
+export function clockTime(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+export function minutesOfClock(text: string): number {
+  const [hours = 0, minutes = 0] = text.split(':').map(Number);
+  return hours * 60 + minutes;
+}
+
+export interface MentorScheduleSource {
+  id: number;
+  timezone: string;
+  buffer_minutes: number;
+}
+
+/** Everything needed to decide about one mentor's time: rules in their zone and busy intervals. */
+export interface MentorSchedule {
+  mentorId: number;
+  timezone: string;
+  rules: AvailabilityRules;
+  busy: Interval[];
+  bufferMinutes: number;
+}
+
+interface WindowRow {
+  mentor_id: number;
+  weekday: number;
+  start_minute: number;
+  end_minute: number;
+}
+interface OverrideRow {
+  mentor_id: number;
+  date: string;
+  start_minute: number | null;
+  end_minute: number | null;
+}
+
+export function rulesFromRows(
+  timezone: string,
+  windows: WindowRow[],
+  overrides: OverrideRow[],
+): AvailabilityRules {
+  const weekly: WeeklyWindow[] = windows
+    .map((row) => ({
+      day: weekdayName(row.weekday),
+      start: clockTime(row.start_minute),
+      end: clockTime(row.end_minute),
+    }))
+    .sort((a, b) => isoWeekdayOf(a.day) - isoWeekdayOf(b.day) || a.start.localeCompare(b.start));
+  const byDate = new Map<string, DateOverride>();
+  for (const row of overrides) {
+    const override = byDate.get(row.date) ?? { date: row.date, windows: [] };
+    if (row.start_minute !== null && row.end_minute !== null) {
+      override.windows.push({ start: clockTime(row.start_minute), end: clockTime(row.end_minute) });
+    }
+    byDate.set(row.date, override);
+  }
+  const overrideList = [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date));
+  for (const override of overrideList) override.windows.sort((a, b) => a.start.localeCompare(b.start));
+  return { timezone, weekly, overrides: overrideList };
+}
+
+/** UTC calendar date a day away from an instant: a safe bound for local dates in any zone. */
+function paddedDate(ms: number, days: number): string {
+  return new Date(ms + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Loads the schedules of many mentors over [from, to) in three queries, whatever their number,
+ * so listing a page of mentors with their open slots never turns into one query per mentor.
+ */
+export async function loadSchedules(
+  db: Knex | Knex.Transaction,
+  mentors: readonly MentorScheduleSource[],
+  from: number,
+  to: number,
+): Promise<Map<number, MentorSchedule>> {
+  const schedules = new Map<number, MentorSchedule>();
+  if (mentors.length === 0) return schedules;
+  const ids = mentors.map((mentor) => mentor.id);
+  const maxBufferMs = Math.max(...mentors.map((mentor) => mentor.buffer_minutes)) * MINUTE_MS;
+  const [windows, overrides, bookings] = await Promise.all([
+    db<WindowRow>('availability_windows')
+      .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
+      .whereIn('mentor_id', ids),
+    db<OverrideRow>('availability_overrides')
+      .select('mentor_id', 'date', 'start_minute', 'end_minute')
+      .whereIn('mentor_id', ids)
+      .whereBetween('date', [paddedDate(from, -2), paddedDate(to, 2)]),
+    db('bookings')
+      .select('mentor_id', 'start_at', 'end_at')
+      .whereIn('mentor_id', ids)
+      .where('status', 'confirmed')
+      .where('start_at', '<', new Date(to + maxBufferMs))
+      .where('end_at', '>', new Date(from - maxBufferMs)),
+  ]);
+  for (const mentor of mentors) {
+    schedules.set(mentor.id, {
+      mentorId: mentor.id,
+      timezone: mentor.timezone,
+      rules: rulesFromRows(
+        mentor.timezone,
+        windows.filter((row) => row.mentor_id === mentor.id),
+        overrides.filter((row) => row.mentor_id === mentor.id),
+      ),
+      busy: [],
+      bufferMinutes: mentor.buffer_minutes,
+    });
+  }
+  for (const row of bookings as { mentor_id: number; start_at: unknown; end_at: unknown }[]) {
+    schedules
+      .get(row.mentor_id)
+      ?.busy.push({ start: instantFromDb(row.start_at), end: instantFromDb(row.end_at) });
+  }
+  return schedules;
+}
+
+export interface SlotQuery {
+  durationMinutes: number;
+  from: number;
+  to: number;
+  now: number;
+  policy: SlotPolicy;
+}
+
+export function openSlotsOf(
+  schedule: MentorSchedule,
+  query: SlotQuery,
+  extraBusy: Interval[] = [],
+): number[] {
+  // A slot may start just before `to` and run past it: availability is expanded one duration further.
+  const availability = expandAvailability(
+    schedule.rules,
+    query.from,
+    query.to + query.durationMinutes * MINUTE_MS,
+  );
+  return findOpenSlots({
+    availability,
+    busy: extraBusy.length ? [...schedule.busy, ...extraBusy] : schedule.busy,
+    durationMinutes: query.durationMinutes,
+    timezone: schedule.timezone,
+    from: query.from,
+    to: query.to,
+    now: query.now,
+    policy: query.policy,
+    bufferMinutes: schedule.bufferMinutes,
+  });
+}

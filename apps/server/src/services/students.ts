@@ -1,0 +1,107 @@
+import type { OperationInput, Operations, Student } from '@mentor-scheduling/contracts';
+import type { Knex } from 'knex';
+import { instantFromDb } from '../db/connection.js';
+import { StudentModel } from '../db/models.js';
+import { toIsoUtc } from '../domain/time.js';
+import { areasByName } from './catalogue.js';
+import type { ServiceContext } from './context.js';
+import { AppError, notFound } from './errors.js';
+
+function present(row: StudentModel): Student {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    timezone: row.timezone,
+    area_of_interest: row.area_of_interest?.name ?? null,
+    created_at: toIsoUtc(instantFromDb(row.created_at)),
+  };
+}
+
+export async function studentById(db: Knex | Knex.Transaction, id: number): Promise<StudentModel> {
+  const row = await StudentModel.query(db).findById(id).withGraphFetched('area_of_interest');
+  if (!row) throw notFound('Student', id);
+  return row;
+}
+
+async function refuseTakenEmail(
+  db: Knex | Knex.Transaction,
+  email: string,
+  exceptId?: number,
+): Promise<void> {
+  const query = StudentModel.query(db).where('email_normalized', email.toLowerCase()).first();
+  if (exceptId !== undefined) query.whereNot('id', exceptId);
+  if (await query) throw new AppError('email_taken', 'A student with that email already exists');
+}
+
+async function areaIdOf(
+  ctx: ServiceContext,
+  name: string | null | undefined,
+): Promise<number | null | undefined> {
+  if (name === undefined || name === null) return name;
+  const [area] = await areasByName(ctx, [name]);
+  return area?.id ?? null;
+}
+
+/** Unique-email races between two requests end as 409, like the check before them. */
+function isUniqueViolation(error: unknown): boolean {
+  const text =
+    String((error as { code?: string; message?: string })?.code ?? '') +
+    String((error as Error)?.message ?? '');
+  return /23505|SQLITE_CONSTRAINT_UNIQUE|UNIQUE constraint failed/.test(text);
+}
+
+export async function createStudent(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['students']['create']>,
+): Promise<Student> {
+  const areaId = await areaIdOf(ctx, input.area_of_interest);
+  await refuseTakenEmail(ctx.db.knex, input.email);
+  const now = new Date(ctx.now());
+  try {
+    const inserted = await StudentModel.query(ctx.db.knex).insert({
+      name: input.name,
+      email: input.email,
+      email_normalized: input.email.toLowerCase(),
+      timezone: input.timezone ?? ctx.config.defaultTimezone,
+      area_of_interest_id: areaId ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+    return present(await studentById(ctx.db.knex, inserted.id));
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AppError('email_taken', 'A student with that email already exists');
+    throw error;
+  }
+}
+
+export async function getStudent(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['students']['get']>,
+): Promise<Student> {
+  return present(await studentById(ctx.db.knex, input.id));
+}
+
+export async function updateStudent(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['students']['update']>,
+): Promise<Student> {
+  await studentById(ctx.db.knex, input.id);
+  const areaId = await areaIdOf(ctx, input.area_of_interest);
+  if (input.email !== undefined) await refuseTakenEmail(ctx.db.knex, input.email, input.id);
+  const changes: Record<string, unknown> = { updated_at: new Date(ctx.now()) };
+  if (input.name !== undefined) changes.name = input.name;
+  if (input.timezone !== undefined) changes.timezone = input.timezone;
+  if (input.email !== undefined)
+    Object.assign(changes, { email: input.email, email_normalized: input.email.toLowerCase() });
+  if (areaId !== undefined) changes.area_of_interest_id = areaId;
+  try {
+    await ctx.db.knex('students').where('id', input.id).update(changes);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AppError('email_taken', 'A student with that email already exists');
+    throw error;
+  }
+  return present(await studentById(ctx.db.knex, input.id));
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The closed set of machine-readable error codes. Every REST problem document and every tRPC error
+ * carries exactly one of these, so clients can branch on `code` without parsing messages.
+ */
+export const errorCatalogue = {
+  invalid_request: { status: 400, title: 'The request is invalid' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'Credentials are missing or invalid' },
+  forbidden: { status: 403, title: 'You may not do this' },
+  not_found: { status: 404, title: 'No such resource' },
+  route_not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  email_taken: { status: 409, title: 'That email is already registered' },
+  slot_taken: { status: 409, title: 'The slot is no longer free' },
+  student_busy: { status: 409, title: 'The student already has a session at that time' },
+  no_mentor_available: { status: 409, title: 'No mentor of that area is free for the slot' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  unknown_area: { status: 422, title: 'Unknown area of expertise' },
+  area_not_offered: { status: 422, title: 'The mentor does not offer that area' },
+  outside_availability: { status: 422, title: 'The slot is outside the mentor’s availability' },
+  off_grid: { status: 422, title: 'The start time is not on the slot grid' },
+  in_the_past: { status: 422, title: 'The start time is in the past' },
+  too_soon: { status: 422, title: 'The start time is inside the minimum notice' },
+  beyond_horizon: { status: 422, title: 'The start time is beyond the booking horizon' },
+  price_mismatch: { status: 422, title: 'The sent cost does not match the server’s price' },
+  idempotency_key_reused: { status: 422, title: 'The idempotency key was used with another request' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  not_ready: { status: 503, title: 'The service is not ready' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+export const ErrorCodeSchema = z.enum(errorCodes as [ErrorCode, ...ErrorCode[]]).meta({
+  id: 'ErrorCode',
+  description: 'Machine-readable error code; the same on REST and tRPC.',
+});
+
+export function statusOf(code: ErrorCode): number {
+  return errorCatalogue[code].status;
+}
+
+/** Problem type URI (RFC 9457 `type`): stable and resolvable against the reference docs. */
+export function problemTypeOf(code: ErrorCode): string {
+  return `urn:mentor-scheduling:problem:${code}`;
+}
+
+export const FieldErrorSchema = z
+  .object({
+    path: z
+      .string()
+      .meta({ description: 'JSON-pointer-like path of the invalid field', example: '/duration' }),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError' });
+
+export const SlotHintSchema = z
+  .object({
+    start_time: z.string().meta({ format: 'date-time' }),
+    end_time: z.string().meta({ format: 'date-time' }),
+    mentor_id: z.number().int(),
+  })
+  .meta({ id: 'SlotHint', description: 'An open slot offered as an alternative.' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().meta({ example: 'urn:mentor-scheduling:problem:slot_taken' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: ErrorCodeSchema,
+    instance: z.string().optional(),
+    request_id: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional(),
+    next_slots: z
+      .array(SlotHintSchema)
+      .optional()
+      .meta({ description: 'With slot conflicts: the next open slots for the same request.' }),
+  })
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details, extended with `code` and, for invalid input, `errors`.',
+  });
+export type Problem = z.infer<typeof ProblemSchema>;
+export type FieldError = z.infer<typeof FieldErrorSchema>;
+export type SlotHint = z.infer<typeof SlotHintSchema>;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type {
+  ZodOpenApiOperationObject,
+  ZodOpenApiPathsObject,
+  ZodOpenApiResponsesObject,
+} from 'zod-openapi';
+import { createDocument } from 'zod-openapi';
+import { type ErrorCode, errorCatalogue, ProblemSchema } from './errors.js';
+import type { Operation } from './operation.js';
+import { allOperations } from './operations.js';
+
+export const apiVersion = '0.1.0';
+
+const withBody: ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type'];
+
+function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
+  const takesInput = Boolean(operation.params || operation.query || operation.body);
+  const codes = new Set<ErrorCode>([
+    ...(takesInput ? (['invalid_request'] as const) : []),
+    ...operation.errors,
+    ...(operation.body ? withBody : []),
+    'internal_error',
+  ]);
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = errorCatalogue[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[String(status) as `${4 | 5}${string}`] = {
+      description: statusCodes.map((code) => `\`${code}\`: ${errorCatalogue[code].title}`).join('; '),
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
+  }
+  return responses;
+}
+
+const LinkHeaderSchema = z.string().meta({
+  description: 'RFC 8288 link to the next page, `<…?cursor=…>; rel="next"`; absent on the last page',
+  example: '</api/mentors?limit=50&cursor=NTA>; rel="next"',
+});
+
+function operationObject(operation: Operation): ZodOpenApiOperationObject {
+  const requestParams: ZodOpenApiOperationObject['requestParams'] = {};
+  if (operation.params) requestParams.path = operation.params;
+  if (operation.query) requestParams.query = operation.query;
+  return {
+    operationId: operation.id,
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    tags: [...operation.tags],
+    ...(operation.params || operation.query ? { requestParams } : {}),
+    ...(operation.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
+      : {}),
+    responses: {
+      [String(operation.successStatus)]: {
+        description: operation.summary,
+        ...(operation.paginated ? { headers: z.object({ Link: LinkHeaderSchema.optional() }) } : {}),
+        content: { 'application/json': { schema: operation.response } },
+      },
+      ...errorResponses(operation),
+    },
+  };
+}
+
+const description = `Book paid 1:1 sessions between students and industry mentors.
+
+**Times.** Instants are returned in UTC (RFC 3339 with \`Z\`). Inputs accept RFC 3339 with an offset; a date-time without an offset (\`2026-12-01T19:00:00\`) is read in the platform zone \`DEFAULT_TIMEZONE\` (default Asia/Kolkata).
+
+**Money.** \`cost\` is in rupees (with \`currency\`), computed by the server from its price table.
+
+**Errors.** Every error is \`application/problem+json\` (RFC 9457) with a machine-readable \`code\`; invalid input lists each field in \`errors[]\`.
+
+**Pages.** Lists answer a bare array of at most \`limit\` items (default 50, at most 200); the next page is in the \`Link\` header (\`rel="next"\`).
+
+The same operations are served as tRPC procedures under \`/trpc\` (procedure name = operationId).`;
+
+export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const operation of allOperations()) {
+    const method = operation.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    paths[operation.path] = { ...paths[operation.path], [method]: operationObject(operation) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Mentor–student session scheduling API',
+      version: apiVersion,
+      description,
+    },
+    servers: [{ url: 'http://localhost:5000', description: 'Local development server' }],
+    tags: [
+      { name: 'Operations', description: 'Health and readiness' },
+      { name: 'Catalogue', description: 'Areas and prices' },
+      { name: 'Mentors', description: 'Mentors, their availability and open slots' },
+      { name: 'Students', description: 'Students' },
+      { name: 'Bookings', description: 'Sessions between a student and a mentor' },
+    ],
+    paths,
+  });
+}

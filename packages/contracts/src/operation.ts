@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+/**
+ * One operation of the API: the single description from which the REST route, the tRPC procedure,
+ * the OpenAPI entry and the typed clients are all derived.
+ */
+export interface Operation {
+  /** `namespace.name`, also the tRPC procedure path and the OpenAPI operationId */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** OpenAPI-style path with `{param}` placeholders */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly params?: ObjectSchema;
+  readonly query?: ObjectSchema;
+  readonly body?: ObjectSchema;
+  readonly response: z.ZodType;
+  readonly successStatus: 200 | 201;
+  /** Error codes this operation may answer besides the ones every operation may (400, 500) */
+  readonly errors: readonly ErrorCode[];
+  /** tRPC procedure kind; `null` keeps the operation REST-only */
+  readonly trpc: 'query' | 'mutation' | null;
+  /**
+   * Paginated lists answer a bare array on REST (next page in a `Link` header, as the first backend's
+   * clients expect) and `{ items, nextCursor }` on tRPC.
+   */
+  readonly paginated?: boolean;
+}
+
+type ShapeOf<S> = S extends z.ZodObject<infer Shape> ? Shape : Record<never, never>;
+
+/** The tRPC / service input: path params, query and body merged into one object. */
+export type InputShapeOf<Op extends Operation> = ShapeOf<Op['params']> &
+  ShapeOf<Op['query']> &
+  ShapeOf<Op['body']>;
+export type InputSchemaOf<Op extends Operation> = z.ZodObject<InputShapeOf<Op>>;
+export type OperationInput<Op extends Operation> = z.output<InputSchemaOf<Op>>;
+export type OperationRawInput<Op extends Operation> = z.input<InputSchemaOf<Op>>;
+
+export type ItemOf<R> = R extends z.ZodArray<infer Item> ? z.output<Item> : never;
+export interface Page<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+/** What the service returns: the response, or for paginated lists one page of it. */
+export type OperationResult<Op extends Operation> = Op['paginated'] extends true
+  ? Page<ItemOf<Op['response']>>
+  : z.output<Op['response']>;
+
+export function defineOperation<const Op extends Operation>(operation: Op): Op {
+  return operation;
+}
+
+const inputSchemaCache = new WeakMap<Operation, ObjectSchema>();
+
+/** Builds (once) the merged input schema; a name used twice across params/query/body is a contract bug. */
+export function inputSchemaOf<Op extends Operation>(operation: Op): InputSchemaOf<Op> {
+  const cached = inputSchemaCache.get(operation);
+  if (cached) return cached as unknown as InputSchemaOf<Op>;
+  const shape: Record<string, z.core.$ZodType> = {};
+  for (const part of [operation.params, operation.query, operation.body]) {
+    if (!part) continue;
+    for (const [key, schema] of Object.entries(part.shape)) {
+      if (key in shape) throw new Error(`Operation ${operation.id}: input field "${key}" is defined twice`);
+      shape[key] = schema;
+    }
+  }
+  const schema = z.object(shape);
+  inputSchemaCache.set(operation, schema);
+  return schema as unknown as InputSchemaOf<Op>;
+}
+
+/** The tRPC output schema: the response, or for paginated lists a page wrapper around its items. */
+export function trpcOutputSchemaOf(operation: Operation): z.ZodType {
+  if (!operation.paginated) return operation.response;
+  const response = operation.response;
+  if (!(response instanceof z.ZodArray))
+    throw new Error(`Operation ${operation.id}: paginated needs an array`);
+  return z.object({ items: response, nextCursor: z.string().nullable() });
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import {
+  BooleanQuerySchema,
+  DurationSchema,
+  IdParamSchema,
+  IdSchema,
+  InstantInputSchema,
+  InstantSchema,
+  MoneySchema,
+  pageQueryShape,
+} from '../primitives.js';
+
+export const bookingStatuses = ['confirmed', 'cancelled', 'completed'] as const;
+export const BookingStatusSchema = z.enum(bookingStatuses).meta({ id: 'BookingStatus' });
+
+export const BookingSchema = z
+  .object({
+    id: z.number().int(),
+    student_id: z.number().int(),
+    mentor_id: z.number().int(),
+    area_of_expertise: z.string().nullable(),
+    start_time: InstantSchema,
+    end_time: InstantSchema,
+    duration: z.number().int(),
+    cost: MoneySchema,
+    currency: z.string(),
+    status: BookingStatusSchema,
+    created_at: InstantSchema,
+  })
+  .meta({ id: 'Booking' });
+
+export const CreateBookingSchema = z
+  .object({
+    student_id: IdSchema,
+    mentor_id: IdSchema.optional().meta({
+      description: 'Book this mentor; omit it to let the service assign one',
+    }),
+    area_of_expertise: z.string().trim().min(1).max(120).optional().meta({
+      description: 'Required when `mentor_id` is omitted; with a mentor, the mentor must offer it',
+    }),
+    premium: z
+      .boolean()
+      .optional()
+      .meta({ description: 'With assignment: draw from premium mentors (default: standard)' }),
+    start_time: InstantInputSchema,
+    end_time: InstantInputSchema.optional().meta({
+      description: 'When sent, must equal start_time + duration',
+    }),
+    duration: DurationSchema,
+    cost: MoneySchema.optional().meta({
+      description: 'When sent, must equal the server’s price for this session (in rupees), else 422',
+    }),
+  })
+  .meta({ id: 'CreateBooking' });
+
+export const BookingCreatedSchema = z
+  .object({
+    message: z.literal('Booking confirmed'),
+    booking_id: z.number().int(),
+    booking: BookingSchema,
+  })
+  .meta({ id: 'BookingCreated' });
+
+export const ListBookingsQuerySchema = z.object({
+  student_id: IdParamSchema.optional(),
+  mentor_id: IdParamSchema.optional(),
+  status: BookingStatusSchema.optional(),
+  from: InstantInputSchema.optional().meta({ description: 'Sessions starting at or after this instant' }),
+  to: InstantInputSchema.optional().meta({ description: 'Sessions starting before this instant' }),
+  upcoming: BooleanQuerySchema.optional().meta({ description: 'true: only sessions that have not ended' }),
+  ...pageQueryShape,
+});
+
+export const BookingIdParamsSchema = z.object({ id: IdParamSchema });
+
+export type Booking = z.infer<typeof BookingSchema>;
+export type CreateBooking = z.infer<typeof CreateBookingSchema>;
