@@ -166,7 +166,8 @@ export function expandAvailability(rules: AvailabilityRules, from: number, to: n
   const covered: Interval[] = [];
   for (let day = firstDay; day <= lastDay; day++) {
     const midnight = day * DAY_MS;
-    const windows = overrides.get(formatIsoDate(midnight)) ?? weekly[isoWeekdayIndex(midnight)] ?? [];
+    const override = overrides.size > 0 ? overrides.get(formatIsoDate(midnight)) : undefined;
+    const windows = override ?? weekly[isoWeekdayIndex(midnight)] ?? [];
     for (const window of windows) {
       const start = firstInstantReading(zone, midnight + window.start * MINUTE_MS);
       const end = firstInstantReading(zone, midnight + window.end * MINUTE_MS);

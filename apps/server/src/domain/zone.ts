@@ -28,18 +28,28 @@ const MAX_CACHED_DAYS = 20_000;
 
 const timelines = new Map<string, ZoneTimeline>();
 
-export function isKnownTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
-}
-
-function timelineOf(zoneName: string): ZoneTimeline {
+/**
+ * luxon builds an Intl.DateTimeFormat for every validity check (~150 µs), so a zone found valid
+ * gets its (empty) timeline at once and is never checked again. Unknown names are not remembered:
+ * they come from user input, and remembering them would let that input grow the cache.
+ */
+function findTimeline(zoneName: string): ZoneTimeline | undefined {
   let timeline = timelines.get(zoneName);
-  if (!timeline) {
-    // A zone name reaching the domain has been validated at the edge; an unknown one is a bug.
-    if (!IANAZone.isValidZone(zoneName)) throw new RangeError(`Unknown time zone: ${zoneName}`);
+  if (!timeline && IANAZone.isValidZone(zoneName)) {
     timeline = { zone: IANAZone.create(zoneName), midnightOffsets: new Map(), days: new Map() };
     timelines.set(zoneName, timeline);
   }
+  return timeline;
+}
+
+export function isKnownTimeZone(name: string): boolean {
+  return findTimeline(name) !== undefined;
+}
+
+function timelineOf(zoneName: string): ZoneTimeline {
+  const timeline = findTimeline(zoneName);
+  // A zone name reaching the domain has been validated at the edge; an unknown one is a bug.
+  if (!timeline) throw new RangeError(`Unknown time zone: ${zoneName}`);
   return timeline;
 }
 

@@ -16,9 +16,26 @@ import {
 } from '../../src/domain/slots.js';
 import { DAY_MS, MINUTE_MS } from '../../src/domain/units.js';
 
-const ZONES = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Asia/Kathmandu'] as const;
-// Mondays of ordinary weeks and of weeks with DST changes in London or New York.
-const MONDAYS = ['2026-03-02', '2026-03-23', '2026-06-01', '2026-10-19', '2026-10-26', '2026-11-30'];
+// Lord Howe shifts by half an hour, which moves an hourly grid: the only way to see that the grid
+// is re-aligned after an offset change.
+const ZONES = [
+  'Asia/Kolkata',
+  'Europe/London',
+  'America/New_York',
+  'Asia/Kathmandu',
+  'Australia/Lord_Howe',
+] as const;
+// Mondays of ordinary weeks and of weeks with DST changes in London, New York or Lord Howe.
+const MONDAYS = [
+  '2026-03-02',
+  '2026-03-23',
+  '2026-03-30',
+  '2026-06-01',
+  '2026-09-28',
+  '2026-10-19',
+  '2026-10-26',
+  '2026-11-30',
+];
 const RUNS = { seed: 20_261_201, numRuns: 200 };
 
 const clock = (minute: number): string =>
@@ -176,7 +193,9 @@ describe('checkSlot, for random scenarios', () => {
   it('accepts every start findOpenSlots offers', () => {
     fc.assert(
       fc.property(scenario, (search) => {
-        const refused = findOpenSlots(search).filter((start) => checkSlot(singleStart(search, start)) !== null);
+        const refused = findOpenSlots(search).filter(
+          (start) => checkSlot(singleStart(search, start)) !== null,
+        );
         expect(refused).toEqual([]);
       }),
       RUNS,

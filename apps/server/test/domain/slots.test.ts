@@ -178,6 +178,22 @@ describe('findOpenSlots', () => {
     expect(() => findOpenSlots(search({ bufferMinutes: -5 }))).toThrow(RangeError);
   });
 
+  it('re-aligns the grid when a half-hour DST change would shift it (Lord Howe)', () => {
+    const zone = 'Australia/Lord_Howe'; // +10:30, then +11:00 from 02:00 on 2026-10-04
+    const earlyHours = span('2026-10-03T13:30:00Z', '2026-10-03T19:00:00Z'); // 00:00–06:00 local
+    const slots = findOpenSlots(
+      search({
+        availability: [earlyHours],
+        timezone: zone,
+        from: earlyHours.start,
+        to: earlyHours.end,
+        now: earlyHours.start - DAY_MS,
+        policy: { ...defaultSlotPolicy, gridMinutes: 60 },
+      }),
+    );
+    expect(localTimes(slots, zone)).toEqual(['00:00', '01:00', '03:00', '04:00', '05:00']);
+  });
+
   describe('on DST change days in London', () => {
     const zone = 'Europe/London';
     const night = (date: string) => {

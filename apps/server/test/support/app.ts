@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { specViolationOf } from './spec.js';
+
+/** Tuesday 1 December 2026, 00:00 UTC (05:30 in Asia/Kolkata): the pinned "now" of the suite. */
+export const NOW = Date.parse('2026-12-01T00:00:00Z');
+
+export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-sqlite3' | 'sqlite3';
+
+export interface TestApp {
+  app: FastifyInstance;
+  api: Api;
+  close(): Promise<void>;
+}
+
+/** A real app on a fresh SQLite file with the demo catalogue, its clock pinned to NOW. */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  now: () => number = () => NOW,
+): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'mentor-scheduling-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DB_CLIENT: dbClient,
+    DB_FILENAME: join(dir, 'test.sqlite'),
+    SEED_DEMO: 'true',
+    ...env,
+  });
+  const app = await buildApp(config, { now });
+  return {
+    app,
+    api: apiOf(app),
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<Body = any> {
+  status: number;
+  headers: LightMyRequestResponse['headers'];
+  body: Body;
+}
+
+export interface Api {
+  get<Body = any>(url: string, headers?: Record<string, string>): Promise<ApiResponse<Body>>;
+  post<Body = any>(
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<Body>>;
+  put<Body = any>(
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<Body>>;
+  patch<Body = any>(
+    url: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<Body>>;
+  request<Body = any>(options: {
+    method: string;
+    url: string;
+    payload?: string | object;
+    headers?: Record<string, string>;
+  }): Promise<ApiResponse<Body>>;
+}
+
+/**
+ * Calls the app through inject() and checks every answer against openapi/openapi.yaml, so each test
+ * that calls the API also proves the spec describes what the server really says.
+ */
+export function apiOf(app: FastifyInstance): Api {
+  const request: Api['request'] = async ({ method, url, payload, headers }) => {
+    const response = await app.inject({
+      method: method as 'GET',
+      url,
+      ...(payload === undefined ? {} : { payload }),
+      headers: {
+        ...(payload !== undefined && typeof payload === 'object'
+          ? { 'content-type': 'application/json' }
+          : {}),
+        ...headers,
+      },
+    });
+    const contentType = response.headers['content-type'] as string | undefined;
+    const body = contentType?.includes('json') ? response.json() : response.body;
+    const violation = specViolationOf(method, url, response.statusCode, contentType, body);
+    expect(violation, violation?.message).toBeNull();
+    return { status: response.statusCode, headers: response.headers, body };
+  };
+  return {
+    request,
+    get: (url, headers) => request({ method: 'GET', url, ...(headers ? { headers } : {}) }),
+    post: (url, payload, headers) =>
+      request({ method: 'POST', url, payload: payload as object, ...(headers ? { headers } : {}) }),
+    put: (url, payload, headers) =>
+      request({ method: 'PUT', url, payload: payload as object, ...(headers ? { headers } : {}) }),
+    patch: (url, payload, headers) =>
+      request({ method: 'PATCH', url, payload: payload as object, ...(headers ? { headers } : {}) }),
+  };
+}
+
+/** Demo catalogue facts the tests rely on (see src/db/demo-catalogue.ts). */
+export const demo = {
+  /** Rohan Mehta: standard, Equity Research + Corporate Finance, Mon–Fri 19:00–23:00 Asia/Kolkata */
+  rohan: 2,
+  /** Priya Nair: premium, Equity Research, Tue/Thu/Sat 20:00–23:30 */
+  priya: 3,
+  /** Ananya Iyer: standard, FMCG Sales, Mon–Fri 19:00–23:00 */
+  ananya: 1,
+  /** Arjun Desai: standard, FMCG Sales, Mon–Fri 18:00–21:00 */
+  arjun: 8,
+  /** Harsh Malhotra: standard, FMCG Sales, Mon–Fri 19:00–23:00 + weekend mornings */
+  harsh: 20,
+  students: { aarav: 1, diya: 2, kabir: 3, saanvi: 4, vihaan: 5 },
+} as const;

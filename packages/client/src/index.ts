@@ -1,0 +1,2 @@
+export * from './rest.js';
+export * from './trpc.js';

@@ -1,0 +1,14 @@
+// Adds up the vitest JSON reports of every package into one closing line for CI.
+import { existsSync, readFileSync } from 'node:fs';
+
+const reports = ['packages/contracts', 'packages/client', 'apps/server']
+  .map((dir) => `${dir}/test-results/vitest.json`)
+  .filter((file) => existsSync(file))
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')));
+
+const sum = (key) => reports.reduce((total, report) => total + (report[key] ?? 0), 0);
+const passed = sum('numPassedTests');
+const failed = sum('numFailedTests');
+const skipped = sum('numPendingTests') + sum('numTodoTests');
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
