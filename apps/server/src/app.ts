@@ -6,10 +6,12 @@ import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/connection.js';
 import { seedDemoCatalogue } from './db/demo-catalogue.js';
 import { migrateToLatest } from './db/migrate.js';
+import { actorOf } from './http/actor.js';
 import { mountDocs } from './http/docs.js';
 import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
-import { type AppRouter, appRouter, type TrpcContext } from './http/trpc.js';
+import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
+import { AppError } from './services/errors.js';
 import type { ServiceContext } from './services/index.js';
 
 export interface AppOptions {
@@ -80,7 +82,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
 
-  const servicesOf = (request: FastifyRequest): ServiceContext => ({ db, config, now, log: request.log });
+  const servicesOf = (request: FastifyRequest): ServiceContext => ({
+    db,
+    config,
+    now,
+    log: request.log,
+    actor: actorOf(request, config),
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const parts = problemPartsOfFastify(error) ?? problemPartsOf(error);
@@ -109,7 +117,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): TrpcContext => ({ services: servicesOf(req), requestId: req.id }),
+      createContext: ({ req }): TrpcContext => {
+        try {
+          return { services: servicesOf(req), requestId: req.id };
+        } catch (error) {
+          throw error instanceof AppError ? trpcErrorOf(error) : error;
+        }
+      },
       onError({ error, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           req.log.error({ err: error.cause ?? error }, 'unhandled error');

@@ -43,6 +43,7 @@ const envSchema = z.object({
   SLOT_GRID_MINUTES: z.coerce.number().int().min(5).max(60).default(15),
   MIN_NOTICE_MINUTES: z.coerce.number().int().min(0).default(120),
   BOOKING_HORIZON_DAYS: z.coerce.number().int().min(1).max(366).default(60),
+  CHANGE_CUTOFF_HOURS: z.coerce.number().min(0).max(720).default(12),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/)
@@ -65,6 +66,8 @@ export interface Config {
   adminToken: string | undefined;
   bodyLimitBytes: number;
   slotPolicy: { gridMinutes: number; minNoticeMinutes: number; horizonDays: number };
+  /** Students cannot cancel or move a session this close to its start; admins can */
+  changeCutoffHours: number;
   pricing: { currency: string; pricesMinor: Record<number, number>; premiumMultiplier: number };
 }
 
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minNoticeMinutes: vars.MIN_NOTICE_MINUTES,
       horizonDays: vars.BOOKING_HORIZON_DAYS,
     },
+    changeCutoffHours: vars.CHANGE_CUTOFF_HOURS,
     pricing: {
       currency: vars.CURRENCY,
       pricesMinor: vars.PRICE_TABLE,

@@ -8,6 +8,7 @@ import { createDocument } from 'zod-openapi';
 import { type ErrorCode, errorCatalogue, ProblemSchema } from './errors.js';
 import type { Operation } from './operation.js';
 import { allOperations } from './operations.js';
+import { IdempotencyKeySchema } from './schemas/bookings.js';
 
 export const apiVersion = '0.1.0';
 
@@ -17,6 +18,7 @@ function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
   const takesInput = Boolean(operation.params || operation.query || operation.body);
   const codes = new Set<ErrorCode>([
     ...(takesInput ? (['invalid_request'] as const) : []),
+    'unauthenticated',
     ...operation.errors,
     ...(operation.body ? withBody : []),
     'internal_error',
@@ -45,12 +47,14 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
   const requestParams: ZodOpenApiOperationObject['requestParams'] = {};
   if (operation.params) requestParams.path = operation.params;
   if (operation.query) requestParams.query = operation.query;
+  if (operation.idempotent)
+    requestParams.header = z.object({ 'Idempotency-Key': IdempotencyKeySchema.optional() });
   return {
     operationId: operation.id,
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     tags: [...operation.tags],
-    ...(operation.params || operation.query ? { requestParams } : {}),
+    ...(Object.keys(requestParams).length > 0 ? { requestParams } : {}),
     ...(operation.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
       : {}),
@@ -95,9 +99,16 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       { name: 'Operations', description: 'Health and readiness' },
       { name: 'Catalogue', description: 'Areas and prices' },
       { name: 'Mentors', description: 'Mentors, their availability and open slots' },
+      { name: 'Slots', description: 'Open slots across the mentors of an area' },
       { name: 'Students', description: 'Students' },
       { name: 'Bookings', description: 'Sessions between a student and a mentor' },
     ],
     paths,
+    security: [{}, { bearerAuth: [] }],
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An operator token (`ADMIN_TOKEN`)' },
+      },
+    },
   });
 }

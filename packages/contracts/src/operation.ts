@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import { IdempotencyKeySchema } from './schemas/bookings.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
@@ -31,14 +32,23 @@ export interface Operation {
    * clients expect) and `{ items, nextCursor }` on tRPC.
    */
   readonly paginated?: boolean;
+  /**
+   * Retries are safe: REST takes an `Idempotency-Key` header, tRPC an `idempotency_key` input field,
+   * and the service answers a repeated key with the first answer.
+   */
+  readonly idempotent?: boolean;
 }
 
 type ShapeOf<S> = S extends z.ZodObject<infer Shape> ? Shape : Record<never, never>;
 
 /** The tRPC / service input: path params, query and body merged into one object. */
+type IdempotencyShapeOf<Op extends Operation> = Op['idempotent'] extends true
+  ? { idempotency_key: z.ZodOptional<typeof IdempotencyKeySchema> }
+  : Record<never, never>;
 export type InputShapeOf<Op extends Operation> = ShapeOf<Op['params']> &
   ShapeOf<Op['query']> &
-  ShapeOf<Op['body']>;
+  ShapeOf<Op['body']> &
+  IdempotencyShapeOf<Op>;
 export type InputSchemaOf<Op extends Operation> = z.ZodObject<InputShapeOf<Op>>;
 export type OperationInput<Op extends Operation> = z.output<InputSchemaOf<Op>>;
 export type OperationRawInput<Op extends Operation> = z.input<InputSchemaOf<Op>>;
@@ -72,6 +82,7 @@ export function inputSchemaOf<Op extends Operation>(operation: Op): InputSchemaO
       shape[key] = schema;
     }
   }
+  if (operation.idempotent) shape.idempotency_key = IdempotencyKeySchema.optional();
   const schema = z.object(shape);
   inputSchemaCache.set(operation, schema);
   return schema as unknown as InputSchemaOf<Op>;

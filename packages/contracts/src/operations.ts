@@ -2,11 +2,14 @@ import { z } from 'zod';
 import type { Operation } from './operation.js';
 import { defineOperation } from './operation.js';
 import {
+  BookingChangeSchema,
   BookingCreatedSchema,
   BookingIdParamsSchema,
   BookingSchema,
+  CancelBookingSchema,
   CreateBookingSchema,
   ListBookingsQuerySchema,
+  RescheduleBookingSchema,
 } from './schemas/bookings.js';
 import { AreaSchema, HealthSchema, PricingSchema, ReadinessSchema } from './schemas/catalogue.js';
 import {
@@ -18,6 +21,8 @@ import {
   MentorSchema,
   MentorSlotsSchema,
   SetAvailabilityResultSchema,
+  SlotSearchQuerySchema,
+  SlotSearchResultSchema,
   SlotWindowQueryShape,
   UpdateMentorSchema,
 } from './schemas/mentors.js';
@@ -28,19 +33,30 @@ import {
   UpdateStudentSchema,
 } from './schemas/students.js';
 
-const bookingRuleErrors = [
-  'not_found',
-  'unknown_area',
-  'area_not_offered',
+const slotRuleErrors = [
   'outside_availability',
   'off_grid',
   'in_the_past',
   'too_soon',
   'beyond_horizon',
+  'daily_limit_reached',
   'price_mismatch',
   'slot_taken',
   'student_busy',
+] as const;
+const bookingRuleErrors = [
+  'not_found',
+  'unknown_area',
+  'area_not_offered',
   'no_mentor_available',
+  'idempotency_key_reused',
+  ...slotRuleErrors,
+] as const;
+const bookingChangeErrors = [
+  'not_found',
+  'booking_not_active',
+  'booking_started',
+  'change_cutoff_passed',
 ] as const;
 
 export const operations = {
@@ -193,6 +209,22 @@ export const operations = {
       trpc: 'mutation',
     }),
   },
+  slots: {
+    search: defineOperation({
+      id: 'slots.search',
+      method: 'GET',
+      path: '/api/slots',
+      summary: 'Open slots of an area, across its mentors',
+      description:
+        'Start times at which at least one mentor of the area (standard unless `premium=true`) is free for `duration`, with how many are. With `student_id`, times when that student already has a session are left out; with `preferred_only=true` as well, only times inside the student’s preferred windows remain (mentor availability always decides). Times are given in `timezone` (default UTC). The window spans at most 31 days.',
+      tags: ['Slots'],
+      query: SlotSearchQuerySchema,
+      response: SlotSearchResultSchema,
+      successStatus: 200,
+      errors: ['not_found', 'unknown_area'],
+      trpc: 'query',
+    }),
+  },
   students: {
     create: defineOperation({
       id: 'students.create',
@@ -246,6 +278,7 @@ export const operations = {
       successStatus: 201,
       errors: bookingRuleErrors,
       trpc: 'mutation',
+      idempotent: true,
     }),
     list: defineOperation({
       id: 'bookings.list',
@@ -270,6 +303,48 @@ export const operations = {
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       response: BookingSchema,
+      successStatus: 200,
+      errors: ['not_found'],
+      trpc: 'query',
+    }),
+    cancel: defineOperation({
+      id: 'bookings.cancel',
+      method: 'POST',
+      path: '/api/bookings/{id}/cancel',
+      summary: 'Cancel a booking',
+      description:
+        'Frees the slot and records who cancelled, when and why. A session that has started, or is already cancelled or completed, cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can.',
+      tags: ['Bookings'],
+      params: BookingIdParamsSchema,
+      body: CancelBookingSchema,
+      response: BookingSchema,
+      successStatus: 200,
+      errors: bookingChangeErrors,
+      trpc: 'mutation',
+    }),
+    reschedule: defineOperation({
+      id: 'bookings.reschedule',
+      method: 'POST',
+      path: '/api/bookings/{id}/reschedule',
+      summary: 'Move a booking to another slot',
+      description:
+        'Atomically takes the new slot and frees the old one, keeping the booking id, and records the change. The new slot must pass every booking rule; a new `duration` re-prices the session. The same cut-off as for cancelling applies.',
+      tags: ['Bookings'],
+      params: BookingIdParamsSchema,
+      body: RescheduleBookingSchema,
+      response: BookingSchema,
+      successStatus: 200,
+      errors: [...bookingChangeErrors, ...slotRuleErrors],
+      trpc: 'mutation',
+    }),
+    history: defineOperation({
+      id: 'bookings.history',
+      method: 'GET',
+      path: '/api/bookings/{id}/history',
+      summary: 'The recorded changes of a booking',
+      tags: ['Bookings'],
+      params: BookingIdParamsSchema,
+      response: z.array(BookingChangeSchema),
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',

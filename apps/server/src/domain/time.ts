@@ -54,3 +54,14 @@ export function parseInstant(text: string, defaultZone: string): number | null {
 export function toIsoUtc(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** An instant as RFC 3339 in a zone's local time with its offset (`2026-12-01T19:00:00+05:30`), `Z` for UTC. */
+export function toIsoInZone(ms: number, timezone: string): string {
+  const wall = wallClockAt(timezone, ms);
+  const offsetMinutes = Math.round((wall - ms) / MINUTE_MS);
+  const local = new Date(wall).toISOString().slice(0, 19);
+  if (offsetMinutes === 0) return `${local}Z`;
+  const sign = offsetMinutes > 0 ? '+' : '-';
+  const absolute = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`;
+}

@@ -45,13 +45,17 @@ export function mountRestOperations(
       method: operation.method,
       url: fastifyPathOf(operation.path),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        if (operation.body && !isPlainObject(request.body)) {
+        // A missing body is an empty object, so each required field is reported by name.
+        const body = request.body ?? {};
+        if (operation.body && !isPlainObject(body)) {
           throw invalidInput('/', 'The request body must be a JSON object');
         }
+        const idempotencyKey = operation.idempotent ? request.headers['idempotency-key'] : undefined;
         const raw = {
-          ...(operation.body ? (request.body as Record<string, unknown>) : {}),
+          ...(operation.body ? body : {}),
           ...(request.query as Record<string, unknown>),
           ...(request.params as Record<string, unknown>),
+          ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
         };
         const input = inputSchema.parse(raw);
         const result = await handler(servicesOf(request), input);

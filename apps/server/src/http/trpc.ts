@@ -88,6 +88,12 @@ const t = initTRPC.context<TrpcContext>().create({
 
 type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
 
+/** A refusal of the service as the tRPC error of the same HTTP status, keeping the app error as cause. */
+export function trpcErrorOf(error: AppError): TRPCError {
+  const code = trpcCodeByStatus[errorCatalogue[error.code].status] ?? 'INTERNAL_SERVER_ERROR';
+  return new TRPCError({ code, message: error.detail, cause: error });
+}
+
 function procedureOf(operation: Operation, handler: ServiceHandler) {
   const takesInput = Boolean(operation.params || operation.query || operation.body);
   const base = takesInput
@@ -97,9 +103,7 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     try {
       return await handler(ctx.services, input);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      const code = trpcCodeByStatus[errorCatalogue[error.code].status] ?? 'INTERNAL_SERVER_ERROR';
-      throw new TRPCError({ code, message: error.detail, cause: error });
+      throw error instanceof AppError ? trpcErrorOf(error) : error;
     }
   };
   return operation.trpc === 'query' ? base.query(resolve) : base.mutation(resolve);

@@ -1,14 +1,23 @@
-import type { Booking, OperationInput, Operations, Page, SlotHint } from '@mentor-scheduling/contracts';
+import {
+  type Booking,
+  type OperationInput,
+  type Operations,
+  type Page,
+  type SlotHint,
+  statusOf,
+} from '@mentor-scheduling/contracts';
 import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { rankMentors } from '../domain/assignment.js';
 import { expandAvailability } from '../domain/availability.js';
+import { reachesDailyLimit } from '../domain/daily-limit.js';
 import { majorToMinor, minorToMajor, priceOf } from '../domain/pricing.js';
 import { checkSlot, type SlotRefusal } from '../domain/slots.js';
 import { DAY_MS, MINUTE_MS, toIsoUtc } from '../domain/time.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
+import { idempotentRequestOf, isKeyCollision, replay, storeAnswer, storedAnswerOf } from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
 import { loadSchedules, type MentorSchedule, type MentorScheduleSource, openSlotsOf } from './schedules.js';
 import { studentById } from './students.js';
@@ -26,7 +35,9 @@ interface BookingRow {
   price_minor: number;
   currency: string;
   status: Booking['status'];
+  cancellation_reason: string | null;
   created_at: unknown;
+  updated_at: unknown;
 }
 
 const NEXT_SLOT_HINTS = 3;
@@ -46,7 +57,9 @@ function bookingQuery(db: Knex | Knex.Transaction) {
       'bookings.price_minor',
       'bookings.currency',
       'bookings.status',
+      'bookings.cancellation_reason',
       'bookings.created_at',
+      'bookings.updated_at',
     );
 }
 
@@ -62,7 +75,9 @@ function present(row: BookingRow): Booking {
     cost: minorToMajor(row.price_minor),
     currency: row.currency,
     status: row.status,
+    cancellation_reason: row.cancellation_reason,
     created_at: toIsoUtc(instantFromDb(row.created_at)),
+    updated_at: toIsoUtc(instantFromDb(row.updated_at)),
   };
 }
 
@@ -81,7 +96,12 @@ const refusalMessages: Record<SlotRefusal, string> = {
   slot_taken: 'The mentor already has a session at that time',
 };
 
-function refusalError(refusal: SlotRefusal, ctx: ServiceContext): AppError {
+type Refusal = SlotRefusal | 'daily_limit_reached';
+
+function refusalError(refusal: Refusal, ctx: ServiceContext): AppError {
+  if (refusal === 'daily_limit_reached') {
+    return new AppError('daily_limit_reached', 'The mentor has no more sessions left on that day');
+  }
   const { minNoticeMinutes, horizonDays, gridMinutes } = ctx.config.slotPolicy;
   const details: Partial<Record<SlotRefusal, string>> = {
     too_soon: `${refusalMessages.too_soon} (${minNoticeMinutes} minutes)`,
@@ -121,6 +141,8 @@ interface Plan {
   studentId: number;
   areaId: number | null;
   priceMinor: number;
+  /** The booking being moved, whose own time never counts against it */
+  movingBookingId?: number;
 }
 
 async function insertBooking(
@@ -154,8 +176,15 @@ async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<
     .where({ student_id: plan.studentId, status: 'confirmed' })
     .where('start_at', '<', new Date(plan.end))
     .where('end_at', '>', new Date(plan.start))
+    .modify((query) => {
+      if (plan.movingBookingId !== undefined) query.whereNot('id', plan.movingBookingId);
+    })
     .first();
-  if (clash) throw new AppError('student_busy', 'The student already has a session at that time');
+  if (clash) throw studentBusy();
+}
+
+function studentBusy(): AppError {
+  return new AppError('student_busy', 'The student already has a session at that time');
 }
 
 /** Serialises concurrent bookings of the same mentors on PostgreSQL; SQLite has one writer anyway. */
@@ -164,26 +193,31 @@ async function lockMentors(trx: Knex.Transaction, ctx: ServiceContext, mentorIds
   await trx('mentors').select('id').whereIn('id', mentorIds).orderBy('id').forUpdate();
 }
 
-async function loadMentor(
-  db: Knex | Knex.Transaction,
-  id: number,
-): Promise<MentorScheduleSource & { is_premium: boolean }> {
+type MentorRow = MentorScheduleSource & { is_premium: boolean };
+
+async function loadMentor(db: Knex | Knex.Transaction, id: number): Promise<MentorRow> {
   const row = await db('mentors')
-    .select('id', 'timezone', 'buffer_minutes', 'is_premium')
+    .select('id', 'timezone', 'buffer_minutes', 'max_sessions_per_day', 'is_premium')
     .where('id', id)
     .first();
   if (!row) throw notFound('Mentor', id);
   return { ...row, is_premium: Boolean(row.is_premium) };
 }
 
-function scheduleWindow(plan: Plan) {
-  return { from: plan.start - DAY_MS, to: plan.end + DAY_MS };
+async function scheduleOf(
+  trx: Knex.Transaction,
+  mentor: MentorScheduleSource,
+  plan: Plan,
+): Promise<MentorSchedule> {
+  const schedules = await loadSchedules(trx, [mentor], plan.start - DAY_MS, plan.end + DAY_MS, {
+    ...(plan.movingBookingId !== undefined ? { excludeBookingId: plan.movingBookingId } : {}),
+  });
+  return schedules.get(mentor.id) as MentorSchedule;
 }
 
-function refusalFor(ctx: ServiceContext, schedule: MentorSchedule, plan: Plan): SlotRefusal | null {
-  const window = scheduleWindow(plan);
-  return checkSlot({
-    availability: expandAvailability(schedule.rules, window.from, window.to),
+function refusalFor(ctx: ServiceContext, schedule: MentorSchedule, plan: Plan): Refusal | null {
+  const refusal = checkSlot({
+    availability: expandAvailability(schedule.rules, plan.start - DAY_MS, plan.end + DAY_MS),
     busy: schedule.busy,
     durationMinutes: plan.durationMinutes,
     timezone: schedule.timezone,
@@ -192,29 +226,35 @@ function refusalFor(ctx: ServiceContext, schedule: MentorSchedule, plan: Plan): 
     bufferMinutes: schedule.bufferMinutes,
     start: plan.start,
   });
+  if (refusal) return refusal;
+  return reachesDailyLimit(plan.start, schedule.busy, schedule.timezone, schedule.maxSessionsPerDay)
+    ? 'daily_limit_reached'
+    : null;
 }
 
-async function bookNamedMentor(ctx: ServiceContext, plan: Plan, mentorId: number): Promise<number> {
+/** Maps a database overlap refusal to the API's conflict, or rethrows anything else. */
+function rethrowOverlap(error: unknown, mentors: MentorScheduleSource[]): never {
+  const party = overlapPartyOf(error);
+  if (party === 'mentor') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, mentors);
+  if (party === 'student') throw studentBusy();
+  throw error;
+}
+
+type AfterWrite = (trx: Knex.Transaction, bookingId: number) => Promise<void>;
+
+async function bookNamedMentor(ctx: ServiceContext, plan: Plan, mentorId: number, afterWrite: AfterWrite) {
   return ctx.db.knex.transaction(async (trx) => {
     await lockMentors(trx, ctx, [mentorId]);
     const mentor = await loadMentor(trx, mentorId);
-    const window = scheduleWindow(plan);
-    const schedule = (await loadSchedules(trx, [mentor], window.from, window.to)).get(
-      mentorId,
-    ) as MentorSchedule;
-    const refusal = refusalFor(ctx, schedule, plan);
+    const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
     if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
     if (refusal) throw refusalError(refusal, ctx);
     await refuseStudentOverlap(trx, plan);
-    try {
-      return await insertBooking(trx, ctx, plan, mentorId);
-    } catch (error) {
-      const party = overlapPartyOf(error);
-      if (party === 'mentor') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
-      if (party === 'student')
-        throw new AppError('student_busy', 'The student already has a session at that time');
-      throw error;
-    }
+    const bookingId = await insertBooking(trx, ctx, plan, mentorId).catch((error) =>
+      rethrowOverlap(error, [mentor]),
+    );
+    await afterWrite(trx, bookingId);
+    return bookingId;
   });
 }
 
@@ -224,12 +264,14 @@ async function candidatesOf(
   premium: boolean,
 ): Promise<MentorScheduleSource[]> {
   return db('mentors')
-    .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes')
+    .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
     .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
     .where('mentor_areas.area_id', areaId)
     .where('mentors.is_premium', premium)
     .orderBy('mentors.id');
 }
+
+const timeRefusals: ReadonlySet<Refusal> = new Set(['in_the_past', 'too_soon', 'beyond_horizon']);
 
 /**
  * Assigns a mentor of the area who is free for the slot, in the order PRODUCT.md sets (back to back,
@@ -238,10 +280,11 @@ async function candidatesOf(
  */
 async function bookAssignedMentor(
   ctx: ServiceContext,
-  input: CreateInput,
+  areaName: string,
   plan: Plan,
   premium: boolean,
-): Promise<number> {
+  afterWrite: AfterWrite,
+) {
   return ctx.db.knex.transaction(async (trx) => {
     const candidates = await candidatesOf(trx, plan.areaId as number, premium);
     await lockMentors(
@@ -249,17 +292,16 @@ async function bookAssignedMentor(
       ctx,
       candidates.map((candidate) => candidate.id),
     );
-    const window = scheduleWindow(plan);
-    const schedules = await loadSchedules(trx, candidates, window.from, window.to);
-    const refusals = new Map<number, SlotRefusal | null>();
-    for (const schedule of schedules.values())
-      refusals.set(schedule.mentorId, refusalFor(ctx, schedule, plan));
+    const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS);
+    const refusals = new Map(
+      [...schedules.values()].map((schedule) => [schedule, refusalFor(ctx, schedule, plan)]),
+    );
     const timeRefusal = [...refusals.values()].find(
-      (refusal) => refusal === 'in_the_past' || refusal === 'too_soon' || refusal === 'beyond_horizon',
+      (refusal) => refusal !== null && timeRefusals.has(refusal),
     );
     if (timeRefusal) throw refusalError(timeRefusal, ctx);
-    const free = [...schedules.values()].filter((schedule) => refusals.get(schedule.mentorId) === null);
     await refuseStudentOverlap(trx, plan);
+    const free = [...refusals].filter(([, refusal]) => refusal === null).map(([schedule]) => schedule);
     const ranked = rankMentors(
       free.map((schedule) => ({
         mentorId: schedule.mentorId,
@@ -271,17 +313,16 @@ async function bookAssignedMentor(
     for (const mentorId of ranked) {
       try {
         // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
-        return await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentorId));
+        const bookingId = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentorId));
+        await afterWrite(trx, bookingId);
+        return bookingId;
       } catch (error) {
-        const party = overlapPartyOf(error);
-        if (party === 'student')
-          throw new AppError('student_busy', 'The student already has a session at that time');
-        if (party !== 'mentor') throw error;
+        if (overlapPartyOf(error) !== 'mentor') rethrowOverlap(error, candidates);
       }
     }
     throw new SlotConflict(
       'no_mentor_available',
-      `No ${premium ? 'premium' : 'standard'} mentor of ${input.area_of_expertise} is free for that slot`,
+      `No ${premium ? 'premium' : 'standard'} mentor of ${areaName} is free for that slot`,
       candidates,
     );
   });
@@ -318,12 +359,56 @@ async function nextSlotHints(
     .slice(0, NEXT_SLOT_HINTS);
 }
 
-export async function createBooking(ctx: ServiceContext, input: CreateInput) {
+/** Runs a booking write; a slot conflict comes back as a 409 carrying the next open slots. */
+async function withSlotHints<T>(ctx: ServiceContext, plan: Plan, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof SlotConflict)) throw error;
+    throw new AppError(error.code, error.detail, {
+      next_slots: await nextSlotHints(ctx, error.mentors, plan),
+    });
+  }
+}
+
+/** Start, end and price of a requested session, checked against what the client sent. */
+function timesOf(
+  ctx: ServiceContext,
+  input: { start_time: string; end_time?: string | undefined; duration: number },
+): { start: number; end: number } {
   const start = instantOf(ctx, input.start_time, 'start_time');
   const end = start + input.duration * MINUTE_MS;
   if (input.end_time !== undefined && instantOf(ctx, input.end_time, 'end_time') !== end) {
     throw invalidInput('/end_time', `end_time must equal start_time + duration (${toIsoUtc(end)})`);
   }
+  return { start, end };
+}
+
+function priceFor(
+  ctx: ServiceContext,
+  duration: number,
+  isPremium: boolean,
+  sentCost: number | undefined,
+): number {
+  const priceMinor = priceOf(ctx.config.pricing, duration, isPremium);
+  if (priceMinor === null) throw invalidInput('/duration', `No price for ${duration} minutes`);
+  if (sentCost !== undefined && majorToMinor(sentCost) !== priceMinor) {
+    throw new AppError(
+      'price_mismatch',
+      `cost ${sentCost} does not match the price of this session: ${minorToMajor(priceMinor)} ${ctx.config.pricing.currency}`,
+    );
+  }
+  return priceMinor;
+}
+
+type BookingCreated = { message: 'Booking confirmed'; booking_id: number; booking: Booking };
+
+async function createBookingOnce(
+  ctx: ServiceContext,
+  input: CreateInput,
+  afterWrite: (trx: Knex.Transaction, answer: BookingCreated) => Promise<void>,
+): Promise<BookingCreated> {
+  const { start, end } = timesOf(ctx, input);
   if (input.mentor_id === undefined && input.area_of_expertise === undefined) {
     throw invalidInput('/mentor_id', 'Send mentor_id, or area_of_expertise to have a mentor assigned');
   }
@@ -342,45 +427,217 @@ export async function createBooking(ctx: ServiceContext, input: CreateInput) {
       if (!offers) throw new AppError('area_not_offered', `Mentor ${mentor.id} does not offer ${area.name}`);
     }
   }
-  const priceMinor = priceOf(ctx.config.pricing, input.duration, isPremium);
-  if (priceMinor === null) throw invalidInput('/duration', `No price for ${input.duration} minutes`);
-  if (input.cost !== undefined && majorToMinor(input.cost) !== priceMinor) {
-    throw new AppError(
-      'price_mismatch',
-      `cost ${input.cost} does not match the price of this session: ${minorToMajor(priceMinor)} ${ctx.config.pricing.currency}`,
-    );
-  }
-
   const plan: Plan = {
     start,
     end,
     durationMinutes: input.duration,
     studentId: input.student_id,
     areaId: area?.id ?? null,
-    priceMinor,
+    priceMinor: priceFor(ctx, input.duration, isPremium, input.cost),
   };
-  let bookingId: number;
-  try {
-    bookingId =
-      input.mentor_id !== undefined
-        ? await bookNamedMentor(ctx, plan, input.mentor_id)
-        : await bookAssignedMentor(ctx, input, plan, isPremium);
-  } catch (error) {
-    if (!(error instanceof SlotConflict)) throw error;
-    throw new AppError(error.code, error.detail, {
-      next_slots: await nextSlotHints(ctx, error.mentors, plan),
-    });
-  }
-  const booking = await bookingById(ctx.db.knex, bookingId);
+  let answer: BookingCreated | undefined;
+  const recordAnswer: AfterWrite = async (trx, bookingId) => {
+    answer = {
+      message: 'Booking confirmed',
+      booking_id: bookingId,
+      booking: await bookingById(trx, bookingId),
+    };
+    await afterWrite(trx, answer);
+  };
+  const bookingId = await withSlotHints(ctx, plan, () =>
+    input.mentor_id !== undefined
+      ? bookNamedMentor(ctx, plan, input.mentor_id, recordAnswer)
+      : bookAssignedMentor(ctx, area?.name ?? '', plan, isPremium, recordAnswer),
+  );
   ctx.log.info(
-    { bookingId, mentorId: booking.mentor_id, studentId: booking.student_id },
+    { bookingId, mentorId: answer?.booking.mentor_id, studentId: input.student_id },
     'booking confirmed',
   );
-  return { message: 'Booking confirmed' as const, booking_id: bookingId, booking };
+  return answer as BookingCreated;
+}
+
+/**
+ * Books a session. With an idempotency key, the first answer (a booking or a refusal) is stored
+ * with it, and a retry of the same request gets that answer back without booking again.
+ */
+export async function createBooking(ctx: ServiceContext, input: CreateInput): Promise<BookingCreated> {
+  const request = idempotentRequestOf(ctx, 'bookings.create', input);
+  if (!request) return createBookingOnce(ctx, input, async () => {});
+  const stored = await storedAnswerOf(ctx, request);
+  if (stored) return replay<BookingCreated>(stored);
+  try {
+    return await createBookingOnce(ctx, input, (trx, answer) =>
+      storeAnswer(ctx, trx, request, { status: 201, body: answer }),
+    );
+  } catch (error) {
+    if (isKeyCollision(error)) {
+      // A concurrent request with the same key won; its answer is the answer.
+      const winner = await storedAnswerOf(ctx, request);
+      if (winner) return replay<BookingCreated>(winner);
+    }
+    if (error instanceof AppError && error.code !== 'idempotency_key_reused') {
+      const body = { code: error.code, detail: error.detail, ...error.extras };
+      await storeAnswer(ctx, ctx.db.knex, request, { status: statusOf(error.code), body }).catch(
+        (storeError) => {
+          if (!isKeyCollision(storeError)) throw storeError;
+        },
+      );
+    }
+    throw error;
+  }
 }
 
 export async function getBooking(ctx: ServiceContext, input: OperationInput<Operations['bookings']['get']>) {
   return bookingById(ctx.db.knex, input.id);
+}
+
+interface ActiveBooking {
+  id: number;
+  student_id: number;
+  mentor_id: number;
+  area_id: number | null;
+  start: number;
+  end: number;
+  duration_minutes: number;
+}
+
+/** Loads a booking that may still change: confirmed, not started, and (for students) before the cut-off. */
+async function changeableBooking(
+  ctx: ServiceContext,
+  trx: Knex.Transaction,
+  id: number,
+): Promise<ActiveBooking> {
+  const query = trx('bookings')
+    .select('id', 'student_id', 'mentor_id', 'area_id', 'start_at', 'end_at', 'duration_minutes', 'status')
+    .where('id', id);
+  if (ctx.db.dialect === 'pg') query.forUpdate();
+  const row = await query.first();
+  if (!row) throw notFound('Booking', id);
+  if (row.status !== 'confirmed') throw new AppError('booking_not_active', `Booking ${id} is ${row.status}`);
+  const start = instantFromDb(row.start_at);
+  const now = ctx.now();
+  if (start <= now) throw new AppError('booking_started', `Booking ${id} has already started`);
+  const cutoffMs = ctx.config.changeCutoffHours * 60 * MINUTE_MS;
+  if (ctx.actor.role !== 'admin' && start - now < cutoffMs) {
+    throw new AppError(
+      'change_cutoff_passed',
+      `Sessions can be cancelled or moved up to ${ctx.config.changeCutoffHours} hours before they start`,
+    );
+  }
+  return { ...row, start, end: instantFromDb(row.end_at) };
+}
+
+async function recordChange(
+  ctx: ServiceContext,
+  trx: Knex.Transaction,
+  booking: ActiveBooking,
+  change: {
+    kind: 'cancelled' | 'rescheduled';
+    to?: { start: number; end: number };
+    reason?: string | undefined;
+  },
+): Promise<void> {
+  await trx('booking_changes').insert({
+    booking_id: booking.id,
+    kind: change.kind,
+    actor: ctx.actor.label,
+    at: new Date(ctx.now()),
+    from_start_at: new Date(booking.start),
+    from_end_at: new Date(booking.end),
+    to_start_at: change.to ? new Date(change.to.start) : null,
+    to_end_at: change.to ? new Date(change.to.end) : null,
+    reason: change.reason ?? null,
+  });
+}
+
+export async function cancelBooking(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['bookings']['cancel']>,
+) {
+  await ctx.db.knex.transaction(async (trx) => {
+    const booking = await changeableBooking(ctx, trx, input.id);
+    const now = new Date(ctx.now());
+    await trx('bookings')
+      .where('id', booking.id)
+      .update({
+        status: 'cancelled',
+        cancelled_at: now,
+        cancellation_reason: input.reason ?? null,
+        updated_at: now,
+      });
+    await recordChange(ctx, trx, booking, { kind: 'cancelled', reason: input.reason });
+  });
+  ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking cancelled');
+  return bookingById(ctx.db.knex, input.id);
+}
+
+/**
+ * Moves a booking in one transaction: the new time is checked as a new booking would be (its own
+ * old time aside), the row is updated in place so the id stays, and the change is recorded. The
+ * database's overlap guard sees the update too, so a concurrent booking cannot slip in between.
+ */
+export async function rescheduleBooking(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['bookings']['reschedule']>,
+) {
+  const current = await bookingById(ctx.db.knex, input.id);
+  const duration = input.duration ?? current.duration;
+  const { start, end } = timesOf(ctx, { ...input, duration });
+  const mentor = await loadMentor(ctx.db.knex, current.mentor_id);
+  const plan: Plan = {
+    start,
+    end,
+    durationMinutes: duration,
+    studentId: current.student_id,
+    areaId: null,
+    priceMinor: priceFor(ctx, duration, mentor.is_premium, input.cost),
+    movingBookingId: current.id,
+  };
+  await withSlotHints(ctx, plan, () =>
+    ctx.db.knex.transaction(async (trx) => {
+      await lockMentors(trx, ctx, [mentor.id]);
+      const booking = await changeableBooking(ctx, trx, input.id);
+      const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
+      if (refusal === 'slot_taken')
+        throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
+      if (refusal) throw refusalError(refusal, ctx);
+      await refuseStudentOverlap(trx, plan);
+      await trx('bookings')
+        .where('id', booking.id)
+        .update({
+          start_at: new Date(start),
+          end_at: new Date(end),
+          duration_minutes: duration,
+          price_minor: plan.priceMinor,
+          updated_at: new Date(ctx.now()),
+        })
+        .catch((error) => rethrowOverlap(error, [mentor]));
+      await recordChange(ctx, trx, booking, { kind: 'rescheduled', to: { start, end } });
+    }),
+  );
+  ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking rescheduled');
+  return bookingById(ctx.db.knex, input.id);
+}
+
+export async function bookingHistory(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['bookings']['history']>,
+) {
+  await bookingById(ctx.db.knex, input.id);
+  const rows = await ctx.db.knex('booking_changes').where('booking_id', input.id).orderBy('id');
+  const instantOrNull = (value: unknown) => (value === null ? null : toIsoUtc(instantFromDb(value)));
+  return rows.map((row) => ({
+    id: row.id,
+    booking_id: row.booking_id,
+    kind: row.kind,
+    actor: row.actor,
+    at: toIsoUtc(instantFromDb(row.at)),
+    from_start_time: toIsoUtc(instantFromDb(row.from_start_at)),
+    from_end_time: toIsoUtc(instantFromDb(row.from_end_at)),
+    to_start_time: instantOrNull(row.to_start_at),
+    to_end_time: instantOrNull(row.to_end_at),
+    reason: row.reason,
+  }));
 }
 
 export async function listBookings(

@@ -7,10 +7,18 @@ export interface Logger {
   error(details: object, message?: string): void;
 }
 
-/** What every use case needs: the database, the configuration, the clock and a logger. */
+/** Who is calling: an operator holding ADMIN_TOKEN, or an anonymous caller. */
+export interface Actor {
+  role: 'admin' | 'anonymous';
+  /** Recorded in booking history and used to scope idempotency keys */
+  label: string;
+}
+
+/** What every use case needs: the database, the configuration, the clock, a logger and the caller. */
 export interface ServiceContext {
   db: Database;
   config: Config;
   now(): number;
   log: Logger;
+  actor: Actor;
 }

@@ -1,5 +1,12 @@
 import type { Operation, OperationInput, OperationResult, Operations } from '@mentor-scheduling/contracts';
-import { createBooking, getBooking, listBookings } from './bookings.js';
+import {
+  bookingHistory,
+  cancelBooking,
+  createBooking,
+  getBooking,
+  listBookings,
+  rescheduleBooking,
+} from './bookings.js';
 import { checkReadiness, getPricing, listAreas } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import {
@@ -11,9 +18,10 @@ import {
   setAvailability,
   updateMentor,
 } from './mentors.js';
+import { searchSlots } from './slots.js';
 import { createStudent, getStudent, updateStudent } from './students.js';
 
-export type { ServiceContext } from './context.js';
+export type { Actor, ServiceContext } from './context.js';
 export { AppError } from './errors.js';
 
 type Handler<Op extends Operation> = (
@@ -48,6 +56,14 @@ export const handlers: Handlers = {
     availability: getAvailability,
     setAvailability,
   },
+  slots: { search: searchSlots },
   students: { create: createStudent, get: getStudent, update: updateStudent },
-  bookings: { create: createBooking, list: listBookings, get: getBooking },
+  bookings: {
+    create: createBooking,
+    list: listBookings,
+    get: getBooking,
+    cancel: cancelBooking,
+    reschedule: rescheduleBooking,
+    history: bookingHistory,
+  },
 };

@@ -30,7 +30,15 @@ type MentorRow = MentorScheduleSource & {
   is_premium: boolean | number;
 };
 
-const mentorColumns = ['id', 'name', 'headline', 'is_premium', 'timezone', 'buffer_minutes'] as const;
+const mentorColumns = [
+  'id',
+  'name',
+  'headline',
+  'is_premium',
+  'timezone',
+  'buffer_minutes',
+  'max_sessions_per_day',
+] as const;
 
 async function areaNamesOf(db: Knex | Knex.Transaction, mentorIds: number[]): Promise<Map<number, string[]>> {
   const rows: { mentor_id: number; name: string }[] = await db('mentor_areas')
@@ -81,6 +89,8 @@ async function presentMentors(
       areas_of_expertise: areas.get(row.id) ?? [],
       is_premium: Boolean(row.is_premium),
       timezone: row.timezone,
+      buffer_minutes: row.buffer_minutes,
+      max_sessions_per_day: row.max_sessions_per_day,
       availability: slots.map(toIsoUtc),
     };
   });
@@ -231,8 +241,8 @@ export async function createMentor(
       headline: input.headline ?? null,
       is_premium: input.is_premium,
       timezone,
-      buffer_minutes: 0,
-      max_sessions_per_day: null,
+      buffer_minutes: input.buffer_minutes,
+      max_sessions_per_day: input.max_sessions_per_day,
       created_at: now,
       updated_at: now,
     });
@@ -255,7 +265,14 @@ export async function updateMentor(
   await ctx.db.knex.transaction(async (trx) => {
     await mentorRowOf(trx, input.id);
     const changes: Record<string, unknown> = {};
-    for (const field of ['name', 'headline', 'is_premium', 'timezone'] as const) {
+    for (const field of [
+      'name',
+      'headline',
+      'is_premium',
+      'timezone',
+      'buffer_minutes',
+      'max_sessions_per_day',
+    ] as const) {
       if (input[field] !== undefined) changes[field] = input[field];
     }
     await trx('mentors')

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import type { AvailabilityRules, DateOverride, Weekday, WeeklyWindow } from '../domain/availability.js';
 import { expandAvailability } from '../domain/availability.js';
+import { withinDailyLimit } from '../domain/daily-limit.js';
 import type { Interval } from '../domain/slots.js';
 import { findOpenSlots, type SlotPolicy } from '../domain/slots.js';
 import { DAY_MS, MINUTE_MS } from '../domain/time.js';
@@ -31,6 +32,7 @@ export interface MentorScheduleSource {
   id: number;
   timezone: string;
   buffer_minutes: number;
+  max_sessions_per_day: number | null;
 }
 
 /** Everything needed to decide about one mentor's time: rules in their zone and busy intervals. */
@@ -38,8 +40,10 @@ export interface MentorSchedule {
   mentorId: number;
   timezone: string;
   rules: AvailabilityRules;
+  /** Confirmed sessions over the loaded window, widened to whole local days for the daily limit */
   busy: Interval[];
   bufferMinutes: number;
+  maxSessionsPerDay: number | null;
 }
 
 interface WindowRow {
@@ -94,11 +98,13 @@ export async function loadSchedules(
   mentors: readonly MentorScheduleSource[],
   from: number,
   to: number,
+  options: { excludeBookingId?: number } = {},
 ): Promise<Map<number, MentorSchedule>> {
   const schedules = new Map<number, MentorSchedule>();
   if (mentors.length === 0) return schedules;
   const ids = mentors.map((mentor) => mentor.id);
-  const maxBufferMs = Math.max(...mentors.map((mentor) => mentor.buffer_minutes)) * MINUTE_MS;
+  // A whole day either side covers both buffers and the local days the daily limit counts.
+  const margin = DAY_MS;
   const [windows, overrides, bookings] = await Promise.all([
     db<WindowRow>('availability_windows')
       .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
@@ -111,8 +117,11 @@ export async function loadSchedules(
       .select('mentor_id', 'start_at', 'end_at')
       .whereIn('mentor_id', ids)
       .where('status', 'confirmed')
-      .where('start_at', '<', new Date(to + maxBufferMs))
-      .where('end_at', '>', new Date(from - maxBufferMs)),
+      .where('start_at', '<', new Date(to + margin))
+      .where('end_at', '>', new Date(from - margin))
+      .modify((query) => {
+        if (options.excludeBookingId !== undefined) query.whereNot('id', options.excludeBookingId);
+      }),
   ]);
   for (const mentor of mentors) {
     schedules.set(mentor.id, {
@@ -125,6 +134,7 @@ export async function loadSchedules(
       ),
       busy: [],
       bufferMinutes: mentor.buffer_minutes,
+      maxSessionsPerDay: mentor.max_sessions_per_day,
     });
   }
   for (const row of bookings as { mentor_id: number; start_at: unknown; end_at: unknown }[]) {
@@ -154,7 +164,7 @@ export function openSlotsOf(
     query.from,
     query.to + query.durationMinutes * MINUTE_MS,
   );
-  return findOpenSlots({
+  const starts = findOpenSlots({
     availability,
     busy: extraBusy.length ? [...schedule.busy, ...extraBusy] : schedule.busy,
     durationMinutes: query.durationMinutes,
@@ -165,4 +175,5 @@ export function openSlotsOf(
     policy: query.policy,
     bufferMinutes: schedule.bufferMinutes,
   });
+  return withinDailyLimit(starts, schedule.busy, schedule.timezone, schedule.maxSessionsPerDay);
 }

@@ -2,18 +2,21 @@ import type { OperationInput, Operations, Student } from '@mentor-scheduling/con
 import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { StudentModel } from '../db/models.js';
+import { findAvailabilityProblems, type WeeklyWindow } from '../domain/availability.js';
 import { toIsoUtc } from '../domain/time.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
+import { isoWeekdayOf, minutesOfClock, rulesFromRows } from './schedules.js';
 
-function present(row: StudentModel): Student {
+async function present(db: Knex | Knex.Transaction, row: StudentModel): Promise<Student> {
   return {
     id: row.id,
     name: row.name,
     email: row.email,
     timezone: row.timezone,
     area_of_interest: row.area_of_interest?.name ?? null,
+    preferred_windows: await preferredWindowsOf(db, row.id),
     created_at: toIsoUtc(instantFromDb(row.created_at)),
   };
 }
@@ -22,6 +25,46 @@ export async function studentById(db: Knex | Knex.Transaction, id: number): Prom
   const row = await StudentModel.query(db).findById(id).withGraphFetched('area_of_interest');
   if (!row) throw notFound('Student', id);
   return row;
+}
+
+/** The student's preferred weekly windows, in the student's zone. */
+export async function preferredWindowsOf(
+  db: Knex | Knex.Transaction,
+  studentId: number,
+): Promise<WeeklyWindow[]> {
+  const rows = await db('student_preferred_windows')
+    .select('student_id as mentor_id', 'weekday', 'start_minute', 'end_minute')
+    .where('student_id', studentId);
+  return rulesFromRows('UTC', rows, []).weekly;
+}
+
+function refuseInvalidWindows(timezone: string, windows: WeeklyWindow[]): void {
+  const problems = findAvailabilityProblems({ timezone, weekly: windows, overrides: [] });
+  if (problems.length > 0) {
+    throw new AppError('invalid_request', problems.map((problem) => problem.message).join('; '), {
+      errors: problems.map((problem) => ({
+        path: problem.path.replace(/^\/weekly/, '/preferred_windows'),
+        message: problem.message,
+      })),
+    });
+  }
+}
+
+async function replacePreferredWindows(
+  db: Knex | Knex.Transaction,
+  studentId: number,
+  windows: WeeklyWindow[],
+) {
+  await db('student_preferred_windows').where('student_id', studentId).delete();
+  if (windows.length === 0) return;
+  await db('student_preferred_windows').insert(
+    windows.map((window) => ({
+      student_id: studentId,
+      weekday: isoWeekdayOf(window.day),
+      start_minute: minutesOfClock(window.start),
+      end_minute: minutesOfClock(window.end),
+    })),
+  );
 }
 
 async function refuseTakenEmail(
@@ -55,20 +98,26 @@ export async function createStudent(
   ctx: ServiceContext,
   input: OperationInput<Operations['students']['create']>,
 ): Promise<Student> {
+  const timezone = input.timezone ?? ctx.config.defaultTimezone;
+  refuseInvalidWindows(timezone, input.preferred_windows ?? []);
   const areaId = await areaIdOf(ctx, input.area_of_interest);
   await refuseTakenEmail(ctx.db.knex, input.email);
   const now = new Date(ctx.now());
   try {
-    const inserted = await StudentModel.query(ctx.db.knex).insert({
-      name: input.name,
-      email: input.email,
-      email_normalized: input.email.toLowerCase(),
-      timezone: input.timezone ?? ctx.config.defaultTimezone,
-      area_of_interest_id: areaId ?? null,
-      created_at: now,
-      updated_at: now,
+    const studentId = await ctx.db.knex.transaction(async (trx) => {
+      const inserted = await StudentModel.query(trx).insert({
+        name: input.name,
+        email: input.email,
+        email_normalized: input.email.toLowerCase(),
+        timezone,
+        area_of_interest_id: areaId ?? null,
+        created_at: now,
+        updated_at: now,
+      });
+      await replacePreferredWindows(trx, inserted.id, input.preferred_windows ?? []);
+      return inserted.id;
     });
-    return present(await studentById(ctx.db.knex, inserted.id));
+    return present(ctx.db.knex, await studentById(ctx.db.knex, studentId));
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError('email_taken', 'A student with that email already exists');
@@ -80,14 +129,16 @@ export async function getStudent(
   ctx: ServiceContext,
   input: OperationInput<Operations['students']['get']>,
 ): Promise<Student> {
-  return present(await studentById(ctx.db.knex, input.id));
+  return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
 }
 
 export async function updateStudent(
   ctx: ServiceContext,
   input: OperationInput<Operations['students']['update']>,
 ): Promise<Student> {
-  await studentById(ctx.db.knex, input.id);
+  const existing = await studentById(ctx.db.knex, input.id);
+  if (input.preferred_windows)
+    refuseInvalidWindows(input.timezone ?? existing.timezone, input.preferred_windows);
   const areaId = await areaIdOf(ctx, input.area_of_interest);
   if (input.email !== undefined) await refuseTakenEmail(ctx.db.knex, input.email, input.id);
   const changes: Record<string, unknown> = { updated_at: new Date(ctx.now()) };
@@ -97,11 +148,14 @@ export async function updateStudent(
     Object.assign(changes, { email: input.email, email_normalized: input.email.toLowerCase() });
   if (areaId !== undefined) changes.area_of_interest_id = areaId;
   try {
-    await ctx.db.knex('students').where('id', input.id).update(changes);
+    await ctx.db.knex.transaction(async (trx) => {
+      await trx('students').where('id', input.id).update(changes);
+      if (input.preferred_windows) await replacePreferredWindows(trx, input.id, input.preferred_windows);
+    });
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError('email_taken', 'A student with that email already exists');
     throw error;
   }
-  return present(await studentById(ctx.db.knex, input.id));
+  return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
 }

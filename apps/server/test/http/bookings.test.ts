@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demo, startTestApp, type TestApp } from '../support/app.js';
+import { type ApiResponse, demo, startTestApp, type TestApp } from '../support/app.js';
 
 const { aarav, diya, kabir, saanvi } = demo.students;
 
@@ -38,7 +38,9 @@ describe('POST /api/bookings', () => {
         cost: 4000,
         currency: 'INR',
         status: 'confirmed',
+        cancellation_reason: null,
         created_at: '2026-12-01T00:00:00.000Z',
+        updated_at: '2026-12-01T00:00:00.000Z',
       },
     });
     const stored = await t.api.get(`/api/bookings/${response.body.booking_id}`);
@@ -291,7 +293,7 @@ describe('GET /api/bookings', () => {
     const seen: number[] = [];
     let url: string | undefined = '/api/bookings?limit=3';
     while (url) {
-      const response = await t.api.get(url);
+      const response: ApiResponse = await t.api.get(url);
       seen.push(...response.body.map((item: { id: number }) => item.id));
       url = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ''))?.[1];
     }

@@ -35,7 +35,7 @@ describe('many students racing for one slot over real HTTP', () => {
             start_time: '2026-12-01T19:00:00',
             duration: 30,
           }),
-        }).then(async (response) => ({ status: response.status, body: await response.json() })),
+        }).then(async (response) => ({ status: response.status, body: (await response.json()) as any })),
       ),
     );
     const statuses = responses.map((response) => response.status);
@@ -60,7 +60,7 @@ describe('many students racing for one slot over real HTTP', () => {
             start_time: '2026-12-02T19:00:00',
             duration: 30,
           }),
-        }).then(async (response) => ({ status: response.status, body: await response.json() })),
+        }).then(async (response) => ({ status: response.status, body: (await response.json()) as any })),
       ),
     );
     const confirmed = responses.filter((response) => response.status === 201);

@@ -64,6 +64,17 @@ const calls: Call[] = [
   ['bookings.list', { limit: 1 }],
   ['bookings.get', { id: 1 }],
   ['bookings.get', { id: 404 }],
+  [
+    'slots.search',
+    { area_of_expertise: 'Consulting', duration: 60, timezone: 'Asia/Kolkata', student_id: 1 },
+  ],
+  ['slots.search', { area_of_expertise: 'Astrology' }],
+  ['bookings.reschedule', { id: 1, start_time: '2026-12-08T19:00:00', duration: 45 }],
+  ['bookings.reschedule', { id: 1, start_time: '2026-12-08T19:10:00' }],
+  ['bookings.history', { id: 1 }],
+  ['bookings.cancel', { id: 1, reason: 'Interview moved' }],
+  ['bookings.cancel', { id: 1 }],
+  ['bookings.history', { id: 1 }],
 ];
 
 interface Outcome {

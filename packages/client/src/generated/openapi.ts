@@ -155,6 +155,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open slots of an area, across its mentors
+         * @description Start times at which at least one mentor of the area (standard unless `premium=true`) is free for `duration`, with how many are. With `student_id`, times when that student already has a session are left out; with `preferred_only=true` as well, only times inside the student’s preferred windows remain (mentor availability always decides). Times are given in `timezone` (default UTC). The window spans at most 31 days.
+         */
+        get: operations["slots.search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/students": {
         parameters: {
             query?: never;
@@ -231,6 +251,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a booking
+         * @description Frees the slot and records who cancelled, when and why. A session that has started, or is already cancelled or completed, cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can.
+         */
+        post: operations["bookings.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bookings/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a booking to another slot
+         * @description Atomically takes the new slot and frees the old one, keeping the booking id, and records the change. The new slot must pass every booking rule; a new `duration` re-prices the session. The same cut-off as for cancelling applies.
+         */
+        post: operations["bookings.reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bookings/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The recorded changes of a booking */
+        get: operations["bookings.history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -247,6 +324,18 @@ export interface components {
              */
             timezone?: string;
             weekly?: components["schemas"]["WeeklyWindow"][];
+            /**
+             * @description Minutes kept free between sessions
+             * @default 0
+             * @example 15
+             */
+            buffer_minutes: number;
+            /**
+             * @description Sessions a local day at most; null: no limit
+             * @default null
+             * @example 4
+             */
+            max_sessions_per_day: number | null;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindow: {
@@ -274,6 +363,16 @@ export interface components {
              * @example Asia/Kolkata
              */
             timezone?: string;
+            /**
+             * @description Minutes kept free between sessions
+             * @example 15
+             */
+            buffer_minutes?: number;
+            /**
+             * @description Sessions a local day at most; null: no limit
+             * @example 4
+             */
+            max_sessions_per_day?: number | null;
         };
         AvailabilityInput: {
             weekly: components["schemas"]["WeeklyWindow"][];
@@ -312,6 +411,8 @@ export interface components {
              */
             timezone?: string;
             area_of_interest?: string | null;
+            /** @description Weekly windows, in the student’s zone, when the student prefers sessions; slot search can keep to them */
+            preferred_windows?: components["schemas"]["WeeklyWindow"][];
         };
         UpdateStudent: {
             name?: string;
@@ -323,6 +424,8 @@ export interface components {
              */
             timezone?: string;
             area_of_interest?: string | null;
+            /** @description Weekly windows, in the student’s zone, when the student prefers sessions; slot search can keep to them */
+            preferred_windows?: components["schemas"]["WeeklyWindow"][];
         };
         CreateBooking: {
             /** @example 1 */
@@ -360,6 +463,29 @@ export interface components {
         Duration: 30 | 45 | 60;
         /** @enum {string} */
         BookingStatus: "confirmed" | "cancelled" | "completed";
+        CancelBooking: {
+            /** @example Interview moved */
+            reason?: string;
+        };
+        RescheduleBooking: {
+            /**
+             * @description RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
+             * @example 2026-12-01T19:00:00+05:30
+             */
+            start_time: string;
+            /** @description A new length; the session is re-priced */
+            duration?: components["schemas"]["Duration"];
+            /**
+             * @description When sent, must equal start_time + duration
+             * @example 2026-12-01T19:00:00+05:30
+             */
+            end_time?: string;
+            /**
+             * @description When sent, must equal the server’s price for the moved session
+             * @example 2000
+             */
+            cost?: number;
+        };
         Health: {
             /** @constant */
             status: "ok";
@@ -383,7 +509,7 @@ export interface components {
          * @description Machine-readable error code; the same on REST and tRPC.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "email_taken" | "slot_taken" | "student_busy" | "no_mentor_available" | "payload_too_large" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_ready";
+        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "email_taken" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "internal_error" | "not_ready";
         FieldError: {
             /**
              * @description JSON-pointer-like path of the invalid field
@@ -448,6 +574,10 @@ export interface components {
              * @example Asia/Kolkata
              */
             timezone: string;
+            /** @description Free minutes the mentor keeps between sessions */
+            buffer_minutes: number;
+            /** @description At most this many sessions a local day; null: no limit */
+            max_sessions_per_day: number | null;
             /** @description Open slot starts (UTC) for the requested duration over the requested window (default: 30 minutes, the next 7 days). */
             availability: string[];
         };
@@ -501,6 +631,37 @@ export interface components {
             /** @description Ids of upcoming confirmed bookings that the new availability no longer covers; they are kept. */
             bookings_outside_availability: number[];
         };
+        SlotSearchResult: {
+            area_of_expertise: string;
+            duration: number;
+            /** @description Zone the times are given in */
+            timezone: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            to: string;
+            slots: components["schemas"]["OpenSlot"][];
+        };
+        OpenSlot: {
+            /**
+             * Format: date-time
+             * @example 2026-12-01T19:00:00+05:30
+             */
+            start_time: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T19:30:00+05:30
+             */
+            end_time: string;
+            /** @description How many mentors of the area are free for it */
+            mentors_available: number;
+        };
         Student: {
             id: number;
             name: string;
@@ -511,6 +672,7 @@ export interface components {
              */
             timezone: string;
             area_of_interest: string | null;
+            preferred_windows: components["schemas"]["WeeklyWindowOutput"][];
             /**
              * Format: date-time
              * @example 2026-12-01T13:30:00.000Z
@@ -546,11 +708,47 @@ export interface components {
             cost: number;
             currency: string;
             status: components["schemas"]["BookingStatus"];
+            cancellation_reason: string | null;
             /**
              * Format: date-time
              * @example 2026-12-01T13:30:00.000Z
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description One recorded change of a booking */
+        BookingChange: {
+            id: number;
+            booking_id: number;
+            /** @enum {string} */
+            kind: "cancelled" | "rescheduled";
+            /**
+             * @description Who made the change
+             * @example admin
+             */
+            actor: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            from_start_time: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            from_end_time: string;
+            to_start_time: string | null;
+            to_end_time: string | null;
+            reason: string | null;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindowOutput: {
@@ -615,6 +813,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -642,6 +849,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `internal_error`: Internal error */
@@ -682,6 +898,15 @@ export interface operations {
                     "application/json": components["schemas"]["Area"][];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -709,6 +934,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Pricing"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `internal_error`: Internal error */
@@ -761,6 +995,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -796,6 +1039,15 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -877,6 +1129,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not_found`: No such resource */
             404: {
                 headers: {
@@ -924,6 +1185,15 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1014,6 +1284,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not_found`: No such resource */
             404: {
                 headers: {
@@ -1057,6 +1336,15 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1118,6 +1406,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not_found`: No such resource */
             404: {
                 headers: {
@@ -1138,6 +1435,86 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "slots.search": {
+        parameters: {
+            query: {
+                area_of_expertise: string;
+                /** @description Window start (default: now) */
+                from?: string;
+                /** @description Window end (default: from + 7 days; at most 31 days) */
+                to?: string;
+                duration?: number;
+                /** @description Search premium mentors (default: standard) */
+                premium?: boolean;
+                /** @description Leave out times when this student already has a session */
+                student_id?: number;
+                /** @description With student_id: only times inside the student’s preferred weekly windows */
+                preferred_only?: boolean;
+                /** @description Zone of the answered times (default UTC) */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open slots of an area, across its mentors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotSearchResult"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unknown_area`: Unknown area of expertise */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1180,6 +1557,15 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1264,6 +1650,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not_found`: No such resource */
             404: {
                 headers: {
@@ -1311,6 +1706,15 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1415,6 +1819,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `internal_error`: Internal error */
             500: {
                 headers: {
@@ -1429,7 +1842,9 @@ export interface operations {
     "bookings.create": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1457,6 +1872,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not_found`: No such resource */
             404: {
                 headers: {
@@ -1466,7 +1890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `slot_taken`: The slot is no longer free; `student_busy`: The student already has a session at that time; `no_mentor_available`: No mentor of that area is free for the slot */
+            /** @description `no_mentor_available`: No mentor of that area is free for the slot; `slot_taken`: The slot is no longer free; `student_busy`: The student already has a session at that time */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1493,7 +1917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `unknown_area`: Unknown area of expertise; `area_not_offered`: The mentor does not offer that area; `outside_availability`: The slot is outside the mentor’s availability; `off_grid`: The start time is not on the slot grid; `in_the_past`: The start time is in the past; `too_soon`: The start time is inside the minimum notice; `beyond_horizon`: The start time is beyond the booking horizon; `price_mismatch`: The sent cost does not match the server’s price */
+            /** @description `unknown_area`: Unknown area of expertise; `area_not_offered`: The mentor does not offer that area; `idempotency_key_reused`: The idempotency key was used with another request; `outside_availability`: The slot is outside the mentor’s availability; `off_grid`: The start time is not on the slot grid; `in_the_past`: The start time is in the past; `too_soon`: The start time is inside the minimum notice; `beyond_horizon`: The start time is beyond the booking horizon; `daily_limit_reached`: The mentor has no more sessions left that day; `price_mismatch`: The sent cost does not match the server’s price */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1536,6 +1960,272 @@ export interface operations {
             };
             /** @description `invalid_request`: The request is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "bookings.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelBooking"];
+            };
+        };
+        responses: {
+            /** @description Cancel a booking */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `booking_not_active`: The booking is cancelled or completed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `booking_started`: The session has already started; `change_cutoff_passed`: Too close to the session to cancel or move it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "bookings.reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleBooking"];
+            };
+        };
+        responses: {
+            /** @description Move a booking to another slot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `booking_not_active`: The booking is cancelled or completed; `slot_taken`: The slot is no longer free; `student_busy`: The student already has a session at that time */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `booking_started`: The session has already started; `change_cutoff_passed`: Too close to the session to cancel or move it; `outside_availability`: The slot is outside the mentor’s availability; `off_grid`: The start time is not on the slot grid; `in_the_past`: The start time is in the past; `too_soon`: The start time is inside the minimum notice; `beyond_horizon`: The start time is beyond the booking horizon; `daily_limit_reached`: The mentor has no more sessions left that day; `price_mismatch`: The sent cost does not match the server’s price */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "bookings.history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recorded changes of a booking */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingChange"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,7 +25,9 @@ export const BookingSchema = z
     cost: MoneySchema,
     currency: z.string(),
     status: BookingStatusSchema,
+    cancellation_reason: z.string().nullable(),
     created_at: InstantSchema,
+    updated_at: InstantSchema,
   })
   .meta({ id: 'Booking' });
 
@@ -75,3 +77,47 @@ export const BookingIdParamsSchema = z.object({ id: IdParamSchema });
 
 export type Booking = z.infer<typeof BookingSchema>;
 export type CreateBooking = z.infer<typeof CreateBookingSchema>;
+
+export const CancelBookingSchema = z
+  .object({ reason: z.string().trim().min(1).max(500).optional().meta({ example: 'Interview moved' }) })
+  .meta({ id: 'CancelBooking' });
+
+export const RescheduleBookingSchema = z
+  .object({
+    start_time: InstantInputSchema,
+    duration: DurationSchema.optional().meta({ description: 'A new length; the session is re-priced' }),
+    end_time: InstantInputSchema.optional().meta({
+      description: 'When sent, must equal start_time + duration',
+    }),
+    cost: MoneySchema.optional().meta({
+      description: 'When sent, must equal the server’s price for the moved session',
+    }),
+  })
+  .meta({ id: 'RescheduleBooking' });
+
+export const BookingChangeSchema = z
+  .object({
+    id: z.number().int(),
+    booking_id: z.number().int(),
+    kind: z.enum(['cancelled', 'rescheduled']),
+    actor: z.string().meta({ description: 'Who made the change', example: 'admin' }),
+    at: InstantSchema,
+    from_start_time: InstantSchema,
+    from_end_time: InstantSchema,
+    to_start_time: InstantSchema.nullable(),
+    to_end_time: InstantSchema.nullable(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'BookingChange', description: 'One recorded change of a booking' });
+
+/** The retry key of `POST /api/bookings`: a header on REST, an input field on tRPC. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'Visible ASCII characters only')
+  .meta({
+    description:
+      'Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused.',
+    example: '5f1c2e0a-booking-42',
+  });

@@ -60,6 +60,12 @@ export const MentorSchema = z
     areas_of_expertise: z.array(z.string()),
     is_premium: z.boolean(),
     timezone: TimeZoneSchema,
+    buffer_minutes: z.number().int().meta({ description: 'Free minutes the mentor keeps between sessions' }),
+    max_sessions_per_day: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'At most this many sessions a local day; null: no limit' }),
     availability: z.array(InstantSchema).meta({
       description:
         'Open slot starts (UTC) for the requested duration over the requested window (default: 30 minutes, the next 7 days).',
@@ -68,6 +74,19 @@ export const MentorSchema = z
   .meta({ id: 'Mentor' });
 
 const NameSchema = z.string().trim().min(1).max(120);
+const BufferSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(120)
+  .meta({ description: 'Minutes kept free between sessions', example: 15 });
+const DailyLimitSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(48)
+  .nullable()
+  .meta({ description: 'Sessions a local day at most; null: no limit', example: 4 });
 const AreaNamesSchema = z.array(z.string().trim().min(1).max(120)).min(1).max(40);
 
 export const CreateMentorSchema = z
@@ -78,6 +97,8 @@ export const CreateMentorSchema = z
     is_premium: z.boolean().default(false),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
     weekly: z.array(WeeklyWindowSchema).max(100).optional(),
+    buffer_minutes: BufferSchema.default(0),
+    max_sessions_per_day: DailyLimitSchema.default(null),
   })
   .meta({ id: 'CreateMentor' });
 
@@ -88,6 +109,8 @@ export const UpdateMentorSchema = z
     areas_of_expertise: AreaNamesSchema.optional(),
     is_premium: z.boolean().optional(),
     timezone: TimeZoneSchema.optional(),
+    buffer_minutes: BufferSchema.optional(),
+    max_sessions_per_day: DailyLimitSchema.optional(),
   })
   .meta({ id: 'UpdateMentor' });
 
@@ -128,3 +151,35 @@ export type Availability = z.infer<typeof AvailabilitySchema>;
 export type AvailabilityInput = z.infer<typeof AvailabilityInputSchema>;
 export type WeeklyWindow = z.infer<typeof WeeklyWindowSchema>;
 export type DateOverride = z.infer<typeof DateOverrideSchema>;
+
+export const SlotSearchQuerySchema = z.object({
+  area_of_expertise: z.string().trim().min(1).max(120).meta({ example: 'Equity Research' }),
+  ...SlotWindowQueryShape,
+  premium: BooleanQuerySchema.optional().meta({ description: 'Search premium mentors (default: standard)' }),
+  student_id: IdParamSchema.optional().meta({
+    description: 'Leave out times when this student already has a session',
+  }),
+  preferred_only: BooleanQuerySchema.optional().meta({
+    description: 'With student_id: only times inside the student’s preferred weekly windows',
+  }),
+  timezone: TimeZoneSchema.optional().meta({ description: 'Zone of the answered times (default UTC)' }),
+});
+
+export const OpenSlotSchema = z
+  .object({
+    start_time: z.string().meta({ format: 'date-time', example: '2026-12-01T19:00:00+05:30' }),
+    end_time: z.string().meta({ format: 'date-time', example: '2026-12-01T19:30:00+05:30' }),
+    mentors_available: z.number().int().meta({ description: 'How many mentors of the area are free for it' }),
+  })
+  .meta({ id: 'OpenSlot' });
+
+export const SlotSearchResultSchema = z
+  .object({
+    area_of_expertise: z.string(),
+    duration: z.number().int(),
+    timezone: z.string().meta({ description: 'Zone the times are given in' }),
+    from: InstantSchema,
+    to: InstantSchema,
+    slots: z.array(OpenSlotSchema),
+  })
+  .meta({ id: 'SlotSearchResult' });

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { IdParamSchema, InstantSchema, TimeZoneSchema } from '../primitives.js';
+import { WeeklyWindowSchema } from './mentors.js';
+
+const PreferredWindowsSchema = z.array(WeeklyWindowSchema).max(50).meta({
+  description:
+    'Weekly windows, in the student’s zone, when the student prefers sessions; slot search can keep to them',
+});
 
 export const StudentSchema = z
   .object({
@@ -8,6 +14,7 @@ export const StudentSchema = z
     email: z.string(),
     timezone: TimeZoneSchema,
     area_of_interest: z.string().nullable(),
+    preferred_windows: z.array(WeeklyWindowSchema),
     created_at: InstantSchema,
   })
   .meta({ id: 'Student' });
@@ -18,6 +25,7 @@ export const CreateStudentSchema = z
     email: z.email().max(254),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
     area_of_interest: z.string().trim().min(1).max(120).nullable().optional(),
+    preferred_windows: PreferredWindowsSchema.optional(),
   })
   .meta({ id: 'CreateStudent' });
 
@@ -27,6 +35,7 @@ export const UpdateStudentSchema = z
     email: z.email().max(254).optional(),
     timezone: TimeZoneSchema.optional(),
     area_of_interest: z.string().trim().min(1).max(120).nullable().optional(),
+    preferred_windows: PreferredWindowsSchema.optional(),
   })
   .meta({ id: 'UpdateStudent' });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as catalogueAndBookings from './001_catalogue_and_bookings.js';
+import * as changesPreferencesIdempotency from './002_changes_preferences_idempotency.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Ordered list of migrations, imported statically so they run the same from source, build or bundle. */
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['001_catalogue_and_bookings', catalogueAndBookings],
+  ['002_changes_preferences_idempotency', changesPreferencesIdempotency],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,0 +1,86 @@
+import type { OperationInput, Operations } from '@mentor-scheduling/contracts';
+import { instantFromDb } from '../db/connection.js';
+import { expandAvailability } from '../domain/availability.js';
+import { contains } from '../domain/interval.js';
+import { MINUTE_MS, toIsoInZone, toIsoUtc } from '../domain/time.js';
+import { areasByName } from './catalogue.js';
+import type { ServiceContext } from './context.js';
+import { invalidInput } from './errors.js';
+import { windowOf } from './inputs.js';
+import { loadSchedules, type MentorScheduleSource, openSlotsOf } from './schedules.js';
+import { preferredWindowsOf, studentById } from './students.js';
+
+type SearchInput = OperationInput<Operations['slots']['search']>;
+
+/** The student's confirmed sessions in the window: those times are not open to them. */
+async function studentBusyOf(ctx: ServiceContext, studentId: number, from: number, to: number) {
+  const rows: { start_at: unknown; end_at: unknown }[] = await ctx.db
+    .knex('bookings')
+    .select('start_at', 'end_at')
+    .where({ student_id: studentId, status: 'confirmed' })
+    .where('start_at', '<', new Date(to))
+    .where('end_at', '>', new Date(from));
+  return rows.map((row) => ({ start: instantFromDb(row.start_at), end: instantFromDb(row.end_at) }));
+}
+
+/**
+ * Open start times of an area across its mentors, each with how many mentors are free for it.
+ * Mentor availability decides; a student's sessions and preferred windows only narrow it.
+ */
+export async function searchSlots(ctx: ServiceContext, input: SearchInput) {
+  if (input.preferred_only && input.student_id === undefined) {
+    throw invalidInput('/preferred_only', 'preferred_only needs student_id');
+  }
+  const [area] = await areasByName(ctx, [input.area_of_expertise]);
+  const window = windowOf(ctx, input);
+  const durationMs = input.duration * MINUTE_MS;
+
+  let studentBusy: { start: number; end: number }[] = [];
+  let preferred: { start: number; end: number }[] | null = null;
+  if (input.student_id !== undefined) {
+    const student = await studentById(ctx.db.knex, input.student_id);
+    studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
+    if (input.preferred_only) {
+      const weekly = await preferredWindowsOf(ctx.db.knex, student.id);
+      preferred = expandAvailability(
+        { timezone: student.timezone, weekly, overrides: [] },
+        window.from,
+        window.to + durationMs,
+      );
+    }
+  }
+
+  const mentors: MentorScheduleSource[] = await ctx.db
+    .knex('mentors')
+    .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
+    .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
+    .where('mentor_areas.area_id', area?.id as number)
+    .where('mentors.is_premium', input.premium ?? false);
+  const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to);
+  const freeMentors = new Map<number, number>();
+  const query = { durationMinutes: input.duration, ...window, now: ctx.now(), policy: ctx.config.slotPolicy };
+  for (const schedule of schedules.values()) {
+    for (const start of openSlotsOf(schedule, query, studentBusy)) {
+      freeMentors.set(start, (freeMentors.get(start) ?? 0) + 1);
+    }
+  }
+  const zone = input.timezone ?? 'UTC';
+  const starts = [...freeMentors.keys()]
+    .filter(
+      (start) =>
+        !preferred || preferred.some((stretch) => contains(stretch, { start, end: start + durationMs })),
+    )
+    .sort((a, b) => a - b);
+  return {
+    area_of_expertise: area?.name ?? input.area_of_expertise,
+    duration: input.duration,
+    timezone: zone,
+    from: toIsoUtc(window.from),
+    to: toIsoUtc(window.to),
+    slots: starts.map((start) => ({
+      start_time: toIsoInZone(start, zone),
+      end_time: toIsoInZone(start + durationMs, zone),
+      mentors_available: freeMentors.get(start) ?? 0,
+    })),
+  };
+}
