@@ -18,7 +18,11 @@ mentors=$(curl -fsS "http://127.0.0.1:$port/api/mentors?area_of_expertise=Equity
 echo "$mentors" | grep -q '"availability":\["' || fail "mentors have no availability: $mentors"
 read -r mentor_id slot < <(echo "$mentors" | node -e \
   'const [m] = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(m.id, m.availability[0])')
+token=$(curl -fsS -X POST "http://127.0.0.1:$port/api/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"aarav.sharma@example.com","password":"demo-password"}' |
+  node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).token)') || fail "demo login failed"
 booking=$(curl -fsS -X POST "http://127.0.0.1:$port/api/bookings" -H 'content-type: application/json' \
+  -H "Authorization: Bearer $token" \
   -d "{\"student_id\":1,\"mentor_id\":$mentor_id,\"start_time\":\"$slot\",\"duration\":30,\"cost\":2000}") ||
   fail "POST /api/bookings failed"
 echo "$booking" | grep -q '"message":"Booking confirmed","booking_id":' || fail "unexpected booking answer: $booking"

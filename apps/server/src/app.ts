@@ -4,19 +4,30 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/connection.js';
-import { seedDemoCatalogue } from './db/demo-catalogue.js';
+import {
+  DEMO_ADMIN_EMAIL,
+  DEMO_PASSWORD,
+  demoMentorEmail,
+  demoMentors,
+  demoStudents,
+  seedDemoCatalogue,
+} from './db/demo-catalogue.js';
 import { migrateToLatest } from './db/migrate.js';
-import { actorOf } from './http/actor.js';
+import { operatorTokenCheck } from './http/actor.js';
 import { mountDocs } from './http/docs.js';
 import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
+import { mountProtection } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
 import { AppError } from './services/errors.js';
-import type { ServiceContext } from './services/index.js';
+import { actorOf, type ServiceContext } from './services/index.js';
+import { hashPassword } from './services/passwords.js';
 
 export interface AppOptions {
   /** The clock every rule reads ("now"); tests pin it. */
   now?: () => number;
+  /** Where logs go (default stdout); tests read them to check nothing secret is logged. */
+  logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -53,11 +64,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: config.trustProxy,
   });
 
   const db = openDatabase(config.database);
@@ -66,14 +79,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   try {
     const applied = await migrateToLatest(db.knex);
     if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
-    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, now()))) {
+    const demoHash = () => hashPassword(DEMO_PASSWORD, config.auth.scryptLog2N);
+    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, demoHash, now()))) {
       app.log.info('demo catalogue loaded into the empty database');
+      if (config.env === 'development') {
+        app.log.info(
+          {
+            password: DEMO_PASSWORD,
+            admin: DEMO_ADMIN_EMAIL,
+            students: demoStudents.map((student) => student.email),
+            mentors: `${demoMentorEmail(demoMentors[0]?.name ?? '')} … (first.last@mentors.example.com)`,
+          },
+          'demo accounts (log in with POST /api/auth/login)',
+        );
+      }
     }
   } catch (error) {
     await db.close();
     throw error;
   }
 
+  await mountProtection(app, config);
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins === '*' ? true : config.corsOrigins });
   }
@@ -82,12 +108,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
 
-  const servicesOf = (request: FastifyRequest): ServiceContext => ({
+  const isOperatorToken = operatorTokenCheck(config);
+  const servicesOf = async (request: FastifyRequest): Promise<ServiceContext> => ({
     db,
     config,
     now,
     log: request.log,
-    actor: actorOf(request, config),
+    actor: await actorOf(db, config, request.headers.authorization, now(), isOperatorToken),
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -117,9 +144,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): TrpcContext => {
+      createContext: async ({ req }): Promise<TrpcContext> => {
         try {
-          return { services: servicesOf(req), requestId: req.id };
+          return { services: await servicesOf(req), requestId: req.id };
         } catch (error) {
           throw error instanceof AppError ? trpcErrorOf(error) : error;
         }

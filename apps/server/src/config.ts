@@ -44,6 +44,22 @@ const envSchema = z.object({
   MIN_NOTICE_MINUTES: z.coerce.number().int().min(0).default(120),
   BOOKING_HORIZON_DAYS: z.coerce.number().int().min(1).max(366).default(60),
   CHANGE_CUTOFF_HOURS: z.coerce.number().min(0).max(720).default(12),
+  AUTH_TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 90)
+    .default(24),
+  PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(20).default(17),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCK_MINUTES: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(20),
+  REDIS_URL: z.string().url().optional(),
+  TRUST_PROXY: booleanFromEnv.default(false),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/)
@@ -68,6 +84,15 @@ export interface Config {
   slotPolicy: { gridMinutes: number; minNoticeMinutes: number; horizonDays: number };
   /** Students cannot cancel or move a session this close to its start; admins can */
   changeCutoffHours: number;
+  auth: {
+    tokenTtlHours: number;
+    /** scrypt cost: N = 2^log2N (memory 128·N·8 bytes) */
+    scryptLog2N: number;
+    loginMaxFailures: number;
+    loginLockMinutes: number;
+  };
+  rateLimit: { max: number; authMax: number; redisUrl: string | undefined };
+  trustProxy: boolean;
   pricing: { currency: string; pricesMinor: Record<number, number>; premiumMultiplier: number };
 }
 
@@ -114,6 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       horizonDays: vars.BOOKING_HORIZON_DAYS,
     },
     changeCutoffHours: vars.CHANGE_CUTOFF_HOURS,
+    auth: {
+      tokenTtlHours: vars.AUTH_TOKEN_TTL_HOURS,
+      scryptLog2N: vars.PASSWORD_SCRYPT_LOG2N,
+      loginMaxFailures: vars.LOGIN_MAX_FAILURES,
+      loginLockMinutes: vars.LOGIN_LOCK_MINUTES,
+    },
+    rateLimit: { max: vars.RATE_LIMIT_MAX, authMax: vars.AUTH_RATE_LIMIT_MAX, redisUrl: vars.REDIS_URL },
+    trustProxy: vars.TRUST_PROXY,
     pricing: {
       currency: vars.CURRENCY,
       pricesMinor: vars.PRICE_TABLE,

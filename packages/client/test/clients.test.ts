@@ -21,6 +21,7 @@ describe('typed clients against a running server', () => {
       DB_CLIENT: process.env.DB_CLIENT ?? 'better-sqlite3',
       DB_FILENAME: join(dir, 'client.sqlite'),
       SEED_DEMO: 'true',
+      PASSWORD_SCRYPT_LOG2N: '12',
     });
     app = await buildApp(config, { now: () => NOW });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -40,24 +41,35 @@ describe('typed clients against a running server', () => {
     expect(response.headers.get('link')).toMatch(/rel="next"/);
   });
 
+  async function studentToken(email: string): Promise<string> {
+    const login = await createRestClient({ baseUrl }).POST('/api/auth/login', {
+      body: { email, password: 'demo-password' },
+    });
+    expect(login.response.status).toBe(200);
+    return login.data?.token as string;
+  }
+
+  it('refuses to book without a token', async () => {
+    const refused = await createRestClient({ baseUrl }).POST('/api/bookings', {
+      body: { mentor_id: 1, start_time: '2026-12-02T19:00:00+05:30', duration: 45 },
+    });
+    expect([refused.response.status, refused.error?.code]).toEqual([401, 'unauthenticated']);
+  });
+
   it('books through the REST client and reads the booking back through tRPC', async () => {
-    const rest = createRestClient({ baseUrl });
+    const token = await studentToken('aarav.sharma@example.com');
+    const rest = createRestClient({ baseUrl, token });
     const created = await rest.POST('/api/bookings', {
-      body: {
-        student_id: 1,
-        mentor_id: 1,
-        start_time: '2026-12-02T19:00:00+05:30',
-        duration: 45,
-        cost: 3000,
-      },
+      body: { mentor_id: 1, start_time: '2026-12-02T19:00:00+05:30', duration: 45, cost: 3000 },
     });
     expect(created.response.status).toBe(201);
     const bookingId = created.data?.booking_id as number;
 
-    const trpc = createTrpcClient({ url: `${baseUrl}/trpc` });
+    const trpc = createTrpcClient({ url: `${baseUrl}/trpc`, token });
     const booking = await trpc.bookings.get.query({ id: bookingId });
     expect(booking).toMatchObject({
       id: bookingId,
+      student_id: 1,
       mentor_id: 1,
       duration: 45,
       cost: 3000,
@@ -67,18 +79,14 @@ describe('typed clients against a running server', () => {
   });
 
   it('reports a refused booking with the same code on both clients', async () => {
-    const body = {
-      student_id: 2,
-      mentor_id: 1,
-      start_time: '2026-12-02T19:00:00+05:30',
-      duration: 30,
-    } as const;
-    const rest = createRestClient({ baseUrl });
+    const token = await studentToken('diya.patel@example.com');
+    const body = { mentor_id: 1, start_time: '2026-12-02T19:00:00+05:30', duration: 30 } as const;
+    const rest = createRestClient({ baseUrl, token });
     const refused = await rest.POST('/api/bookings', { body });
     expect(refused.response.status).toBe(409);
     expect(refused.error?.code).toBe('slot_taken');
 
-    const trpc = createTrpcClient({ url: `${baseUrl}/trpc` });
+    const trpc = createTrpcClient({ url: `${baseUrl}/trpc`, token });
     const failure = await trpc.bookings.create.mutate(body).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TRPCClientError);
     expect((failure as TRPCClientError<AppRouter>).data?.appCode).toBe('slot_taken');

@@ -3,6 +3,7 @@ export * from './openapi.js';
 export * from './operation.js';
 export * from './operations.js';
 export * from './primitives.js';
+export * from './schemas/auth.js';
 export * from './schemas/bookings.js';
 export * from './schemas/catalogue.js';
 export * from './schemas/mentors.js';

@@ -16,9 +16,12 @@ const withBody: ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupport
 
 function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
   const takesInput = Boolean(operation.params || operation.query || operation.body);
+  const isPublic = operation.access === 'public';
   const codes = new Set<ErrorCode>([
     ...(takesInput ? (['invalid_request'] as const) : []),
     'unauthenticated',
+    ...(isPublic ? [] : (['forbidden'] as const)),
+    'rate_limited',
     ...operation.errors,
     ...(operation.body ? withBody : []),
     'internal_error',
@@ -54,6 +57,9 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     tags: [...operation.tags],
+    // Public operations accept a token but need none; the others require one.
+    security: operation.access === 'public' ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }],
+    ...(operation.access === 'public' ? {} : { 'x-roles': [...operation.access] }),
     ...(Object.keys(requestParams).length > 0 ? { requestParams } : {}),
     ...(operation.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
@@ -77,6 +83,8 @@ const description = `Book paid 1:1 sessions between students and industry mentor
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a machine-readable \`code\`; invalid input lists each field in \`errors[]\`.
 
+**Access.** Reads of the catalogue, mentors and slots are public. Everything else needs \`Authorization: Bearer <token>\` (from \`POST /api/auth/login\` or \`/api/auth/register\`); each operation lists its roles in \`x-roles\`. Students act for themselves (a booking's \`student_id\` defaults to the caller), mentors for their own sessions and availability, admins for everyone. Missing or invalid credentials get 401, another person's data 403.
+
 **Pages.** Lists answer a bare array of at most \`limit\` items (default 50, at most 200); the next page is in the \`Link\` header (\`rel="next"\`).
 
 The same operations are served as tRPC procedures under \`/trpc\` (procedure name = operationId).`;
@@ -97,6 +105,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
     servers: [{ url: 'http://localhost:5000', description: 'Local development server' }],
     tags: [
       { name: 'Operations', description: 'Health and readiness' },
+      { name: 'Accounts', description: 'Registration, login, tokens' },
       { name: 'Catalogue', description: 'Areas and prices' },
       { name: 'Mentors', description: 'Mentors, their availability and open slots' },
       { name: 'Slots', description: 'Open slots across the mentors of an area' },
@@ -104,10 +113,14 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       { name: 'Bookings', description: 'Sessions between a student and a mentor' },
     ],
     paths,
-    security: [{}, { bearerAuth: [] }],
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An operator token (`ADMIN_TOKEN`)' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A session token from `POST /api/auth/login` or `/api/auth/register`, or the operator token `ADMIN_TOKEN`.',
+        },
       },
     },
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import type { Role } from './schemas/auth.js';
 import { IdempotencyKeySchema } from './schemas/bookings.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -37,6 +38,11 @@ export interface Operation {
    * and the service answers a repeated key with the first answer.
    */
   readonly idempotent?: boolean;
+  /**
+   * Who may call it: `public`, or the roles allowed (then a bearer token is required). Rules about
+   * whose data it is (a student books for self) are checked by the service on top of this.
+   */
+  readonly access: 'public' | readonly Role[];
 }
 
 type ShapeOf<S> = S extends z.ZodObject<infer Shape> ? Shape : Record<never, never>;

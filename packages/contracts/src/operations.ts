@@ -2,6 +2,14 @@ import { z } from 'zod';
 import type { Operation } from './operation.js';
 import { defineOperation } from './operation.js';
 import {
+  AccountSchema,
+  CreateAccountSchema,
+  LoginSchema,
+  LogoutResultSchema,
+  RegisterSchema,
+  SessionTokenSchema,
+} from './schemas/auth.js';
+import {
   BookingChangeSchema,
   BookingCreatedSchema,
   BookingIdParamsSchema,
@@ -71,6 +79,7 @@ export const operations = {
       successStatus: 200,
       errors: [],
       trpc: null,
+      access: 'public',
     }),
     ready: defineOperation({
       id: 'health.ready',
@@ -82,6 +91,75 @@ export const operations = {
       successStatus: 200,
       errors: ['not_ready'],
       trpc: null,
+      access: 'public',
+    }),
+  },
+  auth: {
+    register: defineOperation({
+      id: 'auth.register',
+      method: 'POST',
+      path: '/api/auth/register',
+      summary: 'Register as a student',
+      description: 'Creates the student and their account, and answers a bearer token as login does.',
+      tags: ['Accounts'],
+      body: RegisterSchema,
+      response: SessionTokenSchema,
+      successStatus: 201,
+      errors: ['email_taken', 'unknown_area', 'rate_limited'],
+      trpc: 'mutation',
+      access: 'public',
+    }),
+    login: defineOperation({
+      id: 'auth.login',
+      method: 'POST',
+      path: '/api/auth/login',
+      summary: 'Log in with email and password',
+      description:
+        'Answers a bearer token and its expiry. A wrong email and a wrong password get the same answer; repeated failures for one email are slowed down with 429 and `Retry-After`.',
+      tags: ['Accounts'],
+      body: LoginSchema,
+      response: SessionTokenSchema,
+      successStatus: 200,
+      errors: ['invalid_credentials', 'rate_limited'],
+      trpc: 'mutation',
+      access: 'public',
+    }),
+    logout: defineOperation({
+      id: 'auth.logout',
+      method: 'POST',
+      path: '/api/auth/logout',
+      summary: 'Revoke the token of this request',
+      tags: ['Accounts'],
+      response: LogoutResultSchema,
+      successStatus: 200,
+      errors: [],
+      trpc: 'mutation',
+      access: ['student', 'mentor', 'admin'],
+    }),
+    me: defineOperation({
+      id: 'auth.me',
+      method: 'GET',
+      path: '/api/auth/me',
+      summary: 'The account of this request',
+      tags: ['Accounts'],
+      response: AccountSchema,
+      successStatus: 200,
+      errors: [],
+      trpc: 'query',
+      access: ['student', 'mentor', 'admin'],
+    }),
+    createAccount: defineOperation({
+      id: 'auth.createAccount',
+      method: 'POST',
+      path: '/api/auth/accounts',
+      summary: 'Create a mentor’s or an admin’s account',
+      tags: ['Accounts'],
+      body: CreateAccountSchema,
+      response: AccountSchema,
+      successStatus: 201,
+      errors: ['email_taken', 'account_exists', 'not_found'],
+      trpc: 'mutation',
+      access: ['admin'],
     }),
   },
   areas: {
@@ -95,6 +173,7 @@ export const operations = {
       successStatus: 200,
       errors: [],
       trpc: 'query',
+      access: 'public',
     }),
   },
   pricing: {
@@ -110,6 +189,7 @@ export const operations = {
       successStatus: 200,
       errors: [],
       trpc: 'query',
+      access: 'public',
     }),
   },
   mentors: {
@@ -126,6 +206,7 @@ export const operations = {
       successStatus: 200,
       errors: [],
       trpc: 'query',
+      access: 'public',
       paginated: true,
     }),
     get: defineOperation({
@@ -140,6 +221,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: 'public',
     }),
     slots: defineOperation({
       id: 'mentors.slots',
@@ -155,6 +237,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: 'public',
     }),
     create: defineOperation({
       id: 'mentors.create',
@@ -167,6 +250,7 @@ export const operations = {
       successStatus: 201,
       errors: ['unknown_area'],
       trpc: 'mutation',
+      access: ['admin'],
     }),
     update: defineOperation({
       id: 'mentors.update',
@@ -180,6 +264,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found', 'unknown_area'],
       trpc: 'mutation',
+      access: ['admin', 'mentor'],
     }),
     availability: defineOperation({
       id: 'mentors.availability',
@@ -192,6 +277,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: 'public',
     }),
     setAvailability: defineOperation({
       id: 'mentors.setAvailability',
@@ -207,6 +293,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'mutation',
+      access: ['admin', 'mentor'],
     }),
   },
   slots: {
@@ -221,8 +308,9 @@ export const operations = {
       query: SlotSearchQuerySchema,
       response: SlotSearchResultSchema,
       successStatus: 200,
-      errors: ['not_found', 'unknown_area'],
+      errors: ['not_found', 'unknown_area', 'forbidden'],
       trpc: 'query',
+      access: 'public',
     }),
   },
   students: {
@@ -237,6 +325,7 @@ export const operations = {
       successStatus: 201,
       errors: ['email_taken', 'unknown_area'],
       trpc: 'mutation',
+      access: ['admin'],
     }),
     get: defineOperation({
       id: 'students.get',
@@ -249,6 +338,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: ['admin', 'student'],
     }),
     update: defineOperation({
       id: 'students.update',
@@ -262,6 +352,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found', 'email_taken', 'unknown_area'],
       trpc: 'mutation',
+      access: ['admin', 'student'],
     }),
   },
   bookings: {
@@ -278,6 +369,7 @@ export const operations = {
       successStatus: 201,
       errors: bookingRuleErrors,
       trpc: 'mutation',
+      access: ['admin', 'student'],
       idempotent: true,
     }),
     list: defineOperation({
@@ -293,6 +385,7 @@ export const operations = {
       successStatus: 200,
       errors: [],
       trpc: 'query',
+      access: ['admin', 'student', 'mentor'],
       paginated: true,
     }),
     get: defineOperation({
@@ -306,6 +399,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: ['admin', 'student', 'mentor'],
     }),
     cancel: defineOperation({
       id: 'bookings.cancel',
@@ -321,6 +415,7 @@ export const operations = {
       successStatus: 200,
       errors: bookingChangeErrors,
       trpc: 'mutation',
+      access: ['admin', 'student', 'mentor'],
     }),
     reschedule: defineOperation({
       id: 'bookings.reschedule',
@@ -336,6 +431,7 @@ export const operations = {
       successStatus: 200,
       errors: [...bookingChangeErrors, ...slotRuleErrors],
       trpc: 'mutation',
+      access: ['admin', 'student', 'mentor'],
     }),
     history: defineOperation({
       id: 'bookings.history',
@@ -348,6 +444,7 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found'],
       trpc: 'query',
+      access: ['admin', 'student', 'mentor'],
     }),
   },
 } as const satisfies Record<string, Record<string, Operation>>;

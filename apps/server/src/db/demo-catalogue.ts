@@ -210,6 +210,14 @@ export const demoStudents = [
   { name: 'Vihaan Kapoor', email: 'vihaan.kapoor@example.com', area: 'Digital Marketing' },
 ] as const;
 
+/** Published with the demo data (README, start-up log): never load the demo catalogue in production. */
+export const DEMO_PASSWORD = 'demo-password';
+export const DEMO_ADMIN_EMAIL = 'admin@example.com';
+
+export function demoMentorEmail(name: string): string {
+  return `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@mentors.example.com`;
+}
+
 export function slugify(name: string): string {
   return name
     .toLowerCase()
@@ -226,7 +234,17 @@ function minutesOf(hhmm: string): number {
  * Loads the demo catalogue into an empty database (no areas yet). Returns false and changes nothing
  * when the database already holds data, so restarts never duplicate or reset anything.
  */
-export async function seedDemoCatalogue(knex: Knex, timezone: string, now = Date.now()): Promise<boolean> {
+export async function seedDemoCatalogue(
+  knex: Knex,
+  timezone: string,
+  demoPasswordHash: () => Promise<string>,
+  now = Date.now(),
+): Promise<boolean> {
+  // Hashing is slow on purpose; it happens only when there is something to seed.
+  const existing = await knex('areas').count({ count: '*' }).first();
+  if (Number(existing?.count ?? 0) > 0) return false;
+  // Every demo account shares the published demo password, so one hash serves them all.
+  const passwordHash = await demoPasswordHash();
   return knex.transaction(async (trx) => {
     const existing = await trx('areas').count({ count: '*' }).first();
     if (Number(existing?.count ?? 0) > 0) return false;
@@ -251,6 +269,14 @@ export async function seedDemoCatalogue(knex: Knex, timezone: string, now = Date
         })
         .returning('id');
       const mentorId = typeof inserted === 'object' ? inserted.id : inserted;
+      await trx('accounts').insert({
+        email: demoMentorEmail(mentor.name),
+        email_normalized: demoMentorEmail(mentor.name),
+        password_hash: passwordHash,
+        role: 'mentor',
+        mentor_id: mentorId,
+        created_at: timestamp,
+      });
       await trx('mentor_areas').insert(
         mentor.areas.map((area) => ({ mentor_id: mentorId, area_id: areaIdByName.get(area) })),
       );
@@ -276,6 +302,24 @@ export async function seedDemoCatalogue(knex: Knex, timezone: string, now = Date
         updated_at: timestamp,
       })),
     );
+    const students: { id: number; email: string }[] = await trx('students').select('id', 'email');
+    await trx('accounts').insert([
+      {
+        email: DEMO_ADMIN_EMAIL,
+        email_normalized: DEMO_ADMIN_EMAIL,
+        password_hash: passwordHash,
+        role: 'admin',
+        created_at: timestamp,
+      },
+      ...students.map((student) => ({
+        email: student.email,
+        email_normalized: student.email.toLowerCase(),
+        password_hash: passwordHash,
+        role: 'student',
+        student_id: student.id,
+        created_at: timestamp,
+      })),
+    ]);
     return true;
   });
 }

@@ -1,6 +1,7 @@
 import { loadConfig, loadDotEnv } from '../config.js';
+import { hashPassword } from '../services/passwords.js';
 import { openDatabase } from './connection.js';
-import { seedDemoCatalogue } from './demo-catalogue.js';
+import { DEMO_PASSWORD, seedDemoCatalogue } from './demo-catalogue.js';
 import { migrateToLatest } from './migrate.js';
 
 /** `npm run migrate`: brings the configured database to the latest schema (and demo data when enabled). */
@@ -11,7 +12,8 @@ async function run(): Promise<void> {
   try {
     const applied = await migrateToLatest(db.knex);
     console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
-    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone))) {
+    const demoHash = () => hashPassword(DEMO_PASSWORD, config.auth.scryptLog2N);
+    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, demoHash))) {
       console.log('Loaded the demo catalogue into the empty database.');
     }
   } finally {

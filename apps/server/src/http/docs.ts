@@ -11,5 +11,6 @@ export async function mountDocs(app: FastifyInstance): Promise<void> {
   const document = buildOpenApiDocument();
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => document);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  // staticCSP: the reference page gets a CSP that allows exactly its own bundled assets.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
 }

@@ -1,7 +1,7 @@
 import { allOperations, inputSchemaOf, type Operation, type Page } from '@mentor-scheduling/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, invalidInput } from '../services/errors.js';
-import { type Handlers, handlers, type ServiceContext } from '../services/index.js';
+import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
 
 type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
 
@@ -36,7 +36,7 @@ function nextPageLink(request: FastifyRequest, cursor: string): string {
  */
 export function mountRestOperations(
   app: FastifyInstance,
-  servicesOf: (request: FastifyRequest) => ServiceContext,
+  servicesOf: (request: FastifyRequest) => Promise<ServiceContext>,
 ): void {
   for (const operation of allOperations()) {
     const handler = handlerOf(operation, handlers);
@@ -45,6 +45,9 @@ export function mountRestOperations(
       method: operation.method,
       url: fastifyPathOf(operation.path),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        // Who is asking comes first: an anonymous caller learns nothing from validation errors.
+        const services = await servicesOf(request);
+        authorize(operation, services.actor);
         // A missing body is an empty object, so each required field is reported by name.
         const body = request.body ?? {};
         if (operation.body && !isPlainObject(body)) {
@@ -58,7 +61,7 @@ export function mountRestOperations(
           ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
         };
         const input = inputSchema.parse(raw);
-        const result = await handler(servicesOf(request), input);
+        const result = await handler(services, input);
         let payload = result;
         if (operation.paginated) {
           const page = result as Page<unknown>;

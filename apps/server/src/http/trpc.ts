@@ -17,7 +17,7 @@ import {
   type TRPCQueryProcedure,
 } from '@trpc/server';
 import { AppError } from '../services/errors.js';
-import { type Handlers, handlers, type ServiceContext } from '../services/index.js';
+import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
 import { problemPartsOf } from './problem.js';
 
 export interface TrpcContext {
@@ -96,9 +96,18 @@ export function trpcErrorOf(error: AppError): TRPCError {
 
 function procedureOf(operation: Operation, handler: ServiceHandler) {
   const takesInput = Boolean(operation.params || operation.query || operation.body);
+  // Access is decided before the input is even parsed, as on REST.
+  const authorized = t.procedure.use(({ ctx, next }) => {
+    try {
+      authorize(operation, ctx.services.actor);
+    } catch (error) {
+      throw error instanceof AppError ? trpcErrorOf(error) : error;
+    }
+    return next();
+  });
   const base = takesInput
-    ? t.procedure.input(inputSchemaOf(operation)).output(trpcOutputSchemaOf(operation))
-    : t.procedure.output(trpcOutputSchemaOf(operation));
+    ? authorized.input(inputSchemaOf(operation)).output(trpcOutputSchemaOf(operation))
+    : authorized.output(trpcOutputSchemaOf(operation));
   const resolve = async ({ ctx, input }: { ctx: TrpcContext; input: unknown }) => {
     try {
       return await handler(ctx.services, input);

@@ -14,6 +14,7 @@ import { reachesDailyLimit } from '../domain/daily-limit.js';
 import { majorToMinor, minorToMajor, priceOf } from '../domain/pricing.js';
 import { checkSlot, type SlotRefusal } from '../domain/slots.js';
 import { DAY_MS, MINUTE_MS, toIsoUtc } from '../domain/time.js';
+import { isBoundByCutoff, ownBookingsFilter, requireParticipant, studentIdFor } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
@@ -412,7 +413,8 @@ async function createBookingOnce(
   if (input.mentor_id === undefined && input.area_of_expertise === undefined) {
     throw invalidInput('/mentor_id', 'Send mentor_id, or area_of_expertise to have a mentor assigned');
   }
-  await studentById(ctx.db.knex, input.student_id);
+  const studentId = studentIdFor(ctx, input.student_id);
+  await studentById(ctx.db.knex, studentId);
   const [area] = input.area_of_expertise ? await areasByName(ctx, [input.area_of_expertise]) : [];
 
   let isPremium = input.premium ?? false;
@@ -431,7 +433,7 @@ async function createBookingOnce(
     start,
     end,
     durationMinutes: input.duration,
-    studentId: input.student_id,
+    studentId,
     areaId: area?.id ?? null,
     priceMinor: priceFor(ctx, input.duration, isPremium, input.cost),
   };
@@ -449,10 +451,7 @@ async function createBookingOnce(
       ? bookNamedMentor(ctx, plan, input.mentor_id, recordAnswer)
       : bookAssignedMentor(ctx, area?.name ?? '', plan, isPremium, recordAnswer),
   );
-  ctx.log.info(
-    { bookingId, mentorId: answer?.booking.mentor_id, studentId: input.student_id },
-    'booking confirmed',
-  );
+  ctx.log.info({ bookingId, mentorId: answer?.booking.mentor_id, studentId }, 'booking confirmed');
   return answer as BookingCreated;
 }
 
@@ -470,25 +469,28 @@ export async function createBooking(ctx: ServiceContext, input: CreateInput): Pr
       storeAnswer(ctx, trx, request, { status: 201, body: answer }),
     );
   } catch (error) {
-    if (isKeyCollision(error)) {
-      // A concurrent request with the same key won; its answer is the answer.
-      const winner = await storedAnswerOf(ctx, request);
-      if (winner) return replay<BookingCreated>(winner);
-    }
-    if (error instanceof AppError && error.code !== 'idempotency_key_reused') {
+    // A concurrent request with the same key may have won meanwhile (its booking can be the very
+    // reason this one was refused): its answer is the answer.
+    const winner = await storedAnswerOf(ctx, request);
+    if (winner) return replay<BookingCreated>(winner);
+    if (error instanceof AppError && error.code !== 'idempotency_key_reused' && !isKeyCollision(error)) {
       const body = { code: error.code, detail: error.detail, ...error.extras };
-      await storeAnswer(ctx, ctx.db.knex, request, { status: statusOf(error.code), body }).catch(
-        (storeError) => {
-          if (!isKeyCollision(storeError)) throw storeError;
-        },
-      );
+      try {
+        await storeAnswer(ctx, ctx.db.knex, request, { status: statusOf(error.code), body });
+      } catch (storeError) {
+        if (!isKeyCollision(storeError)) throw storeError;
+        const lateWinner = await storedAnswerOf(ctx, request);
+        if (lateWinner) return replay<BookingCreated>(lateWinner);
+      }
     }
     throw error;
   }
 }
 
 export async function getBooking(ctx: ServiceContext, input: OperationInput<Operations['bookings']['get']>) {
-  return bookingById(ctx.db.knex, input.id);
+  const booking = await bookingById(ctx.db.knex, input.id);
+  requireParticipant(ctx, booking);
+  return booking;
 }
 
 interface ActiveBooking {
@@ -513,12 +515,13 @@ async function changeableBooking(
   if (ctx.db.dialect === 'pg') query.forUpdate();
   const row = await query.first();
   if (!row) throw notFound('Booking', id);
+  requireParticipant(ctx, row);
   if (row.status !== 'confirmed') throw new AppError('booking_not_active', `Booking ${id} is ${row.status}`);
   const start = instantFromDb(row.start_at);
   const now = ctx.now();
   if (start <= now) throw new AppError('booking_started', `Booking ${id} has already started`);
   const cutoffMs = ctx.config.changeCutoffHours * 60 * MINUTE_MS;
-  if (ctx.actor.role !== 'admin' && start - now < cutoffMs) {
+  if (isBoundByCutoff(ctx) && start - now < cutoffMs) {
     throw new AppError(
       'change_cutoff_passed',
       `Sessions can be cancelled or moved up to ${ctx.config.changeCutoffHours} hours before they start`,
@@ -581,6 +584,7 @@ export async function rescheduleBooking(
   input: OperationInput<Operations['bookings']['reschedule']>,
 ) {
   const current = await bookingById(ctx.db.knex, input.id);
+  requireParticipant(ctx, current);
   const duration = input.duration ?? current.duration;
   const { start, end } = timesOf(ctx, { ...input, duration });
   const mentor = await loadMentor(ctx.db.knex, current.mentor_id);
@@ -623,7 +627,7 @@ export async function bookingHistory(
   ctx: ServiceContext,
   input: OperationInput<Operations['bookings']['history']>,
 ) {
-  await bookingById(ctx.db.knex, input.id);
+  requireParticipant(ctx, await bookingById(ctx.db.knex, input.id));
   const rows = await ctx.db.knex('booking_changes').where('booking_id', input.id).orderBy('id');
   const instantOrNull = (value: unknown) => (value === null ? null : toIsoUtc(instantFromDb(value)));
   return rows.map((row) => ({
@@ -650,8 +654,9 @@ export async function listBookings(
       { column: 'bookings.id', order: 'asc' },
     ])
     .limit(input.limit + 1);
-  if (input.student_id !== undefined) query.where('bookings.student_id', input.student_id);
-  if (input.mentor_id !== undefined) query.where('bookings.mentor_id', input.mentor_id);
+  const own = ownBookingsFilter(ctx, input);
+  if (own.student_id !== undefined) query.where('bookings.student_id', own.student_id);
+  if (own.mentor_id !== undefined) query.where('bookings.mentor_id', own.mentor_id);
   if (input.status !== undefined) query.where('bookings.status', input.status);
   if (input.from !== undefined)
     query.where('bookings.start_at', '>=', new Date(instantOf(ctx, input.from, 'from')));

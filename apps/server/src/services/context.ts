@@ -7,11 +7,16 @@ export interface Logger {
   error(details: object, message?: string): void;
 }
 
-/** Who is calling: an operator holding ADMIN_TOKEN, or an anonymous caller. */
+/** Who is calling: an account (student, mentor, admin), the operator token, or nobody. */
 export interface Actor {
-  role: 'admin' | 'anonymous';
+  role: 'student' | 'mentor' | 'admin' | 'anonymous';
   /** Recorded in booking history and used to scope idempotency keys */
   label: string;
+  accountId?: number;
+  studentId?: number;
+  mentorId?: number;
+  /** Hash of the session token of this request, to revoke it on logout */
+  tokenHash?: string;
 }
 
 /** What every use case needs: the database, the configuration, the clock, a logger and the caller. */

@@ -1,4 +1,5 @@
 import type { Operation, OperationInput, OperationResult, Operations } from '@mentor-scheduling/contracts';
+import { createAccount, login, logout, me, register } from './auth.js';
 import {
   bookingHistory,
   cancelBooking,
@@ -21,6 +22,8 @@ import {
 import { searchSlots } from './slots.js';
 import { createStudent, getStudent, updateStudent } from './students.js';
 
+export { authorize } from './access.js';
+export { actorOf } from './auth.js';
 export type { Actor, ServiceContext } from './context.js';
 export { AppError } from './errors.js';
 
@@ -45,6 +48,7 @@ export const handlers: Handlers = {
     check: () => ({ status: 'ok', uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
     ready: (ctx) => checkReadiness(ctx),
   },
+  auth: { register, login, logout: (ctx) => logout(ctx), me: (ctx) => me(ctx), createAccount },
   areas: { list: (ctx) => listAreas(ctx) },
   pricing: { get: (ctx) => getPricing(ctx) },
   mentors: {

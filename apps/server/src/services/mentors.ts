@@ -11,6 +11,7 @@ import { instantFromDb } from '../db/connection.js';
 import { MentorModel } from '../db/models.js';
 import { expandAvailability, findAvailabilityProblems } from '../domain/availability.js';
 import { MINUTE_MS, toIsoUtc } from '../domain/time.js';
+import { requireMentorSelf } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
@@ -261,6 +262,14 @@ export async function updateMentor(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['update']>,
 ): Promise<Mentor> {
+  requireMentorSelf(ctx, input.id);
+  if (
+    ctx.actor.role === 'mentor' &&
+    (input.is_premium !== undefined || input.areas_of_expertise !== undefined)
+  ) {
+    // Tier and catalogue placement set the price students pay: the platform decides them.
+    throw new AppError('forbidden', 'Only an admin can change is_premium or areas_of_expertise');
+  }
   const areas = input.areas_of_expertise ? await areasByName(ctx, input.areas_of_expertise) : undefined;
   await ctx.db.knex.transaction(async (trx) => {
     await mentorRowOf(trx, input.id);
@@ -316,6 +325,7 @@ export async function setAvailability(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['setAvailability']>,
 ) {
+  requireMentorSelf(ctx, input.id);
   return ctx.db.knex.transaction(async (trx) => {
     const mentor = await mentorRowOf(trx, input.id);
     refuseInvalidAvailability(mentor.timezone, input);

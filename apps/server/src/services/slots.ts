@@ -3,6 +3,7 @@ import { instantFromDb } from '../db/connection.js';
 import { expandAvailability } from '../domain/availability.js';
 import { contains } from '../domain/interval.js';
 import { MINUTE_MS, toIsoInZone, toIsoUtc } from '../domain/time.js';
+import { requireStudentSelf } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { invalidInput } from './errors.js';
@@ -38,6 +39,8 @@ export async function searchSlots(ctx: ServiceContext, input: SearchInput) {
   let studentBusy: { start: number; end: number }[] = [];
   let preferred: { start: number; end: number }[] | null = null;
   if (input.student_id !== undefined) {
+    // A student's sessions and preferences are theirs: only they (or an admin) may search with them.
+    requireStudentSelf(ctx, input.student_id);
     const student = await studentById(ctx.db.knex, input.student_id);
     studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
     if (input.preferred_only) {

@@ -4,6 +4,7 @@ import { instantFromDb } from '../db/connection.js';
 import { StudentModel } from '../db/models.js';
 import { findAvailabilityProblems, type WeeklyWindow } from '../domain/availability.js';
 import { toIsoUtc } from '../domain/time.js';
+import { requireStudentSelf } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
@@ -87,16 +88,23 @@ async function areaIdOf(
 }
 
 /** Unique-email races between two requests end as 409, like the check before them. */
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   const text =
     String((error as { code?: string; message?: string })?.code ?? '') +
     String((error as Error)?.message ?? '');
   return /23505|SQLITE_CONSTRAINT_UNIQUE|UNIQUE constraint failed/.test(text);
 }
 
+type NewStudent = OperationInput<Operations['students']['create']>;
+
+/**
+ * Adds a student, and with `withinTransaction` whatever else must exist with them (their account),
+ * all or nothing.
+ */
 export async function createStudent(
   ctx: ServiceContext,
-  input: OperationInput<Operations['students']['create']>,
+  input: NewStudent,
+  withinTransaction: (trx: Knex.Transaction, studentId: number) => Promise<void> = async () => {},
 ): Promise<Student> {
   const timezone = input.timezone ?? ctx.config.defaultTimezone;
   refuseInvalidWindows(timezone, input.preferred_windows ?? []);
@@ -115,12 +123,12 @@ export async function createStudent(
         updated_at: now,
       });
       await replacePreferredWindows(trx, inserted.id, input.preferred_windows ?? []);
+      await withinTransaction(trx, inserted.id);
       return inserted.id;
     });
     return present(ctx.db.knex, await studentById(ctx.db.knex, studentId));
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw new AppError('email_taken', 'A student with that email already exists');
+    if (isUniqueViolation(error)) throw new AppError('email_taken', 'That email is already registered');
     throw error;
   }
 }
@@ -129,6 +137,7 @@ export async function getStudent(
   ctx: ServiceContext,
   input: OperationInput<Operations['students']['get']>,
 ): Promise<Student> {
+  requireStudentSelf(ctx, input.id);
   return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
 }
 
@@ -136,6 +145,7 @@ export async function updateStudent(
   ctx: ServiceContext,
   input: OperationInput<Operations['students']['update']>,
 ): Promise<Student> {
+  requireStudentSelf(ctx, input.id);
   const existing = await studentById(ctx.db.knex, input.id);
   if (input.preferred_windows)
     refuseInvalidWindows(input.timezone ?? existing.timezone, input.preferred_windows);

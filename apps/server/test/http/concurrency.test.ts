@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo, startTestApp, type TestApp } from '../support/app.js';
+import { asAdmin, demo, startTestApp, type TestApp } from '../support/app.js';
 
 const CONTENDERS = 40;
 
@@ -28,7 +28,7 @@ describe('many students racing for one slot over real HTTP', () => {
       studentIds.map((studentId) =>
         fetch(`${baseUrl}/api/bookings`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...asAdmin },
           body: JSON.stringify({
             student_id: studentId,
             mentor_id: demo.rohan,
@@ -53,7 +53,7 @@ describe('many students racing for one slot over real HTTP', () => {
       studentIds.slice(0, 8).map((studentId) =>
         fetch(`${baseUrl}/api/bookings`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...asAdmin },
           body: JSON.stringify({
             student_id: studentId,
             area_of_expertise: 'FMCG Sales',

@@ -10,6 +10,12 @@ import { specViolationOf } from './spec.js';
 /** Tuesday 1 December 2026, 00:00 UTC (05:30 in Asia/Kolkata): the pinned "now" of the suite. */
 export const NOW = Date.parse('2026-12-01T00:00:00Z');
 
+/** The operator token of every test app; the api helper sends it unless a test says otherwise. */
+export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789';
+export const asAdmin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+/** Pass as headers to call without credentials. */
+export const anonymously = { authorization: '' };
+
 export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-sqlite3' | 'sqlite3';
 
 export interface TestApp {
@@ -22,6 +28,7 @@ export interface TestApp {
 export async function startTestApp(
   env: Record<string, string> = {},
   now: () => number = () => NOW,
+  logStream?: NodeJS.WritableStream,
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mentor-scheduling-test-'));
   const config = loadConfig({
@@ -29,9 +36,13 @@ export async function startTestApp(
     DB_CLIENT: dbClient,
     DB_FILENAME: join(dir, 'test.sqlite'),
     SEED_DEMO: 'true',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // Hashing at production cost would make every login in the suite take a third of a second.
+    PASSWORD_SCRYPT_LOG2N: '10',
+    RATE_LIMIT_MAX: '100000',
     ...env,
   });
-  const app = await buildApp(config, { now });
+  const app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });
   return {
     app,
     api: apiOf(app),
@@ -73,6 +84,22 @@ export interface Api {
   }): Promise<ApiResponse<Body>>;
 }
 
+function withoutEmptyAuthorization(headers: Record<string, string>): Record<string, string> {
+  const { authorization, ...rest } = headers;
+  return authorization ? { ...rest, authorization } : rest;
+}
+
+/** Logs in through the API and answers the bearer headers of that account. */
+export async function loginAs(
+  api: Api,
+  email: string,
+  password = 'demo-password',
+): Promise<Record<string, string>> {
+  const response = await api.post('/api/auth/login', { email, password }, anonymously);
+  if (response.status !== 200) throw new Error(`login as ${email} failed: ${JSON.stringify(response.body)}`);
+  return { authorization: `Bearer ${response.body.token}` };
+}
+
 /**
  * Calls the app through inject() and checks every answer against openapi/openapi.yaml, so each test
  * that calls the API also proves the spec describes what the server really says.
@@ -83,12 +110,13 @@ export function apiOf(app: FastifyInstance): Api {
       method: method as 'GET',
       url,
       ...(payload === undefined ? {} : { payload }),
-      headers: {
+      headers: withoutEmptyAuthorization({
         ...(payload !== undefined && typeof payload === 'object'
           ? { 'content-type': 'application/json' }
           : {}),
+        ...asAdmin,
         ...headers,
-      },
+      }),
     });
     const contentType = response.headers['content-type'] as string | undefined;
     const body = contentType?.includes('json') ? response.json() : response.body;

@@ -33,7 +33,9 @@ export const BookingSchema = z
 
 export const CreateBookingSchema = z
   .object({
-    student_id: IdSchema,
+    student_id: IdSchema.optional().meta({
+      description: 'Defaults to the calling student; required when an admin books',
+    }),
     mentor_id: IdSchema.optional().meta({
       description: 'Book this mentor; omit it to let the service assign one',
     }),

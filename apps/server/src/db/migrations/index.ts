@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as catalogueAndBookings from './001_catalogue_and_bookings.js';
 import * as changesPreferencesIdempotency from './002_changes_preferences_idempotency.js';
+import * as accounts from './003_accounts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['001_catalogue_and_bookings', catalogueAndBookings],
   ['002_changes_preferences_idempotency', changesPreferencesIdempotency],
+  ['003_accounts', accounts],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,0 +1,78 @@
+import type { Operation } from '@mentor-scheduling/contracts';
+import type { Actor, ServiceContext } from './context.js';
+import { AppError, invalidInput } from './errors.js';
+
+/**
+ * The one place that decides whether a caller may call an operation at all, from the operation
+ * table's `access`. Both the REST and the tRPC adapter call it before the service runs.
+ */
+export function authorize(operation: Operation, actor: Actor): void {
+  if (operation.access === 'public') return;
+  if (actor.role === 'anonymous') {
+    throw new AppError('unauthenticated', 'Log in first: send Authorization: Bearer <token>', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  if (!operation.access.includes(actor.role)) {
+    throw new AppError('forbidden', `A ${actor.role} may not ${operation.summary.toLowerCase()}`);
+  }
+}
+
+function notYours(): AppError {
+  return new AppError('forbidden', 'That belongs to someone else');
+}
+
+/** The student a student-scoped request is about: the caller for students, the one named for admins. */
+export function studentIdFor(ctx: ServiceContext, requested: number | undefined): number {
+  const { actor } = ctx;
+  if (actor.role === 'student') {
+    if (requested !== undefined && requested !== actor.studentId) throw notYours();
+    return actor.studentId as number;
+  }
+  if (requested === undefined) throw invalidInput('/student_id', 'student_id is required');
+  return requested;
+}
+
+export function requireStudentSelf(ctx: ServiceContext, studentId: number): void {
+  if (ctx.actor.role === 'admin') return;
+  if (ctx.actor.role !== 'student' || ctx.actor.studentId !== studentId) throw notYours();
+}
+
+export function requireMentorSelf(ctx: ServiceContext, mentorId: number): void {
+  if (ctx.actor.role === 'admin') return;
+  if (ctx.actor.role !== 'mentor' || ctx.actor.mentorId !== mentorId) throw notYours();
+}
+
+/** Students and mentors see and change only sessions they take part in; admins every session. */
+export function requireParticipant(
+  ctx: ServiceContext,
+  booking: { student_id: number; mentor_id: number },
+): void {
+  const { actor } = ctx;
+  if (actor.role === 'admin') return;
+  if (actor.role === 'student' && actor.studentId === booking.student_id) return;
+  if (actor.role === 'mentor' && actor.mentorId === booking.mentor_id) return;
+  throw notYours();
+}
+
+/** Filters a listing to the caller's own sessions, refusing a filter that names someone else. */
+export function ownBookingsFilter(
+  ctx: ServiceContext,
+  filter: { student_id?: number | undefined; mentor_id?: number | undefined },
+): { student_id?: number | undefined; mentor_id?: number | undefined } {
+  const { actor } = ctx;
+  if (actor.role === 'student') {
+    if (filter.student_id !== undefined && filter.student_id !== actor.studentId) throw notYours();
+    return { ...filter, student_id: actor.studentId };
+  }
+  if (actor.role === 'mentor') {
+    if (filter.mentor_id !== undefined && filter.mentor_id !== actor.mentorId) throw notYours();
+    return { ...filter, mentor_id: actor.mentorId };
+  }
+  return filter;
+}
+
+/** Students (and mentors) are held to the change cut-off; admins are not. */
+export function isBoundByCutoff(ctx: ServiceContext): boolean {
+  return ctx.actor.role !== 'admin';
+}
