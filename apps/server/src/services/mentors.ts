@@ -31,8 +31,8 @@ type MentorRow = MentorScheduleSource & {
   is_premium: boolean | number;
 };
 
-const mentorColumns = [
-  'id',
+/** What PATCH may change; with the id, also every column a mentor is presented from. */
+const editableMentorFields = [
   'name',
   'headline',
   'is_premium',
@@ -40,6 +40,7 @@ const mentorColumns = [
   'buffer_minutes',
   'max_sessions_per_day',
 ] as const;
+const mentorColumns = ['id', ...editableMentorFields] as const;
 
 async function areaNamesOf(db: Knex | Knex.Transaction, mentorIds: number[]): Promise<Map<number, string[]>> {
   const rows: { mentor_id: number; name: string }[] = await db('mentor_areas')
@@ -274,14 +275,7 @@ export async function updateMentor(
   await ctx.db.knex.transaction(async (trx) => {
     await mentorRowOf(trx, input.id);
     const changes: Record<string, unknown> = {};
-    for (const field of [
-      'name',
-      'headline',
-      'is_premium',
-      'timezone',
-      'buffer_minutes',
-      'max_sessions_per_day',
-    ] as const) {
+    for (const field of editableMentorFields) {
       if (input[field] !== undefined) changes[field] = input[field];
     }
     await trx('mentors')

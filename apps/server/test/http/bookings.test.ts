@@ -1,18 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiResponse, demo, startTestApp, type TestApp } from '../support/app.js';
+import { type ApiResponse, booking, demo, startTestApp, type TestApp } from '../support/app.js';
 
 const { aarav, diya, kabir, saanvi } = demo.students;
-
-/** Tuesday 1 December 2026 in Asia/Kolkata; Rohan (mentor 2) is free 19:00–23:00 on weekdays. */
-function booking(overrides: Record<string, unknown> = {}) {
-  return {
-    student_id: aarav,
-    mentor_id: demo.rohan,
-    start_time: '2026-12-01T19:00:00',
-    duration: 30,
-    ...overrides,
-  };
-}
 
 describe('POST /api/bookings', () => {
   let t: TestApp;

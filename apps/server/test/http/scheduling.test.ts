@@ -1,17 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiResponse, asAdmin, demo, loginAs, NOW, startTestApp, type TestApp } from '../support/app.js';
+import {
+  type ApiResponse,
+  asAdmin,
+  booking,
+  demo,
+  loginAs,
+  NOW,
+  startTestApp,
+  type TestApp,
+} from '../support/app.js';
 
 const { aarav, diya, kabir } = demo.students;
-
-function booking(overrides: Record<string, unknown> = {}) {
-  return {
-    student_id: aarav,
-    mentor_id: demo.rohan,
-    start_time: '2026-12-01T19:00:00',
-    duration: 30,
-    ...overrides,
-  };
-}
 
 describe('GET /api/slots', () => {
   let t: TestApp;

@@ -136,6 +136,11 @@ export function apiOf(app: FastifyInstance): Api {
   };
 }
 
+/** A booking of Rohan (mentor 2, free 19:00–23:00 on weekdays) by Aarav on Tuesday 1 December, 19:00 IST. */
+export function booking(overrides: Record<string, unknown> = {}) {
+  return { student_id: 1, mentor_id: 2, start_time: '2026-12-01T19:00:00', duration: 30, ...overrides };
+}
+
 /** Demo catalogue facts the tests rely on (see src/db/demo-catalogue.ts). */
 export const demo = {
   /** Rohan Mehta: standard, Equity Research + Corporate Finance, Mon–Fri 19:00–23:00 Asia/Kolkata */
