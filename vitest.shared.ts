@@ -9,6 +9,8 @@ export const sharedTestConfig = defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // In CI a JSON report per package lets .ci/run print one total for the whole repository.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
   },
 });
