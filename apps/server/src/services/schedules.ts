@@ -59,18 +59,25 @@ interface OverrideRow {
   end_minute: number | null;
 }
 
-export function rulesFromRows(
-  timezone: string,
-  windows: WindowRow[],
-  overrides: OverrideRow[],
-): AvailabilityRules {
-  const weekly: WeeklyWindow[] = windows
+/** Stored weekly windows (ISO weekday, minutes after midnight) as the API shows them, in week order. */
+export function weeklyWindowsFromRows(
+  rows: readonly { weekday: number; start_minute: number; end_minute: number }[],
+): WeeklyWindow[] {
+  return rows
     .map((row) => ({
       day: weekdayName(row.weekday),
       start: clockTime(row.start_minute),
       end: clockTime(row.end_minute),
     }))
     .sort((a, b) => isoWeekdayOf(a.day) - isoWeekdayOf(b.day) || a.start.localeCompare(b.start));
+}
+
+export function rulesFromRows(
+  timezone: string,
+  windows: WindowRow[],
+  overrides: OverrideRow[],
+): AvailabilityRules {
+  const weekly = weeklyWindowsFromRows(windows);
   const byDate = new Map<string, DateOverride>();
   for (const row of overrides) {
     const override = byDate.get(row.date) ?? { date: row.date, windows: [] };

@@ -8,7 +8,7 @@ import { requireStudentSelf } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
-import { isoWeekdayOf, minutesOfClock, rulesFromRows } from './schedules.js';
+import { isoWeekdayOf, minutesOfClock, weeklyWindowsFromRows } from './schedules.js';
 
 async function present(db: Knex | Knex.Transaction, row: StudentModel): Promise<Student> {
   return {
@@ -34,9 +34,9 @@ export async function preferredWindowsOf(
   studentId: number,
 ): Promise<WeeklyWindow[]> {
   const rows = await db('student_preferred_windows')
-    .select('student_id as mentor_id', 'weekday', 'start_minute', 'end_minute')
+    .select('weekday', 'start_minute', 'end_minute')
     .where('student_id', studentId);
-  return rulesFromRows('UTC', rows, []).weekly;
+  return weeklyWindowsFromRows(rows);
 }
 
 function refuseInvalidWindows(timezone: string, windows: WeeklyWindow[]): void {
