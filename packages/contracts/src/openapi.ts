@@ -102,7 +102,10 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
       version: apiVersion,
       description,
     },
-    servers: [{ url: 'http://localhost:5000', description: 'Local development server' }],
+    servers: [
+      { url: '/', description: 'The server this document is served from' },
+      { url: 'http://localhost:5000', description: 'Local development server' },
+    ],
     tags: [
       { name: 'Operations', description: 'Health and readiness' },
       { name: 'Accounts', description: 'Registration, login, tokens' },
