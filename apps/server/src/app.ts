@@ -73,6 +73,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     trustProxy: config.trustProxy,
   });
 
+  // Bodies are JSON or nothing: without this, Fastify would hand text/plain to the routes as a string.
+  app.removeContentTypeParser('text/plain');
+
   const db = openDatabase(config.database);
   app.decorate('db', db);
   app.addHook('onClose', async () => db.close());
@@ -104,8 +107,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await app.register(cors, { origin: config.corsOrigins === '*' ? true : config.corsOrigins });
   }
 
+  // While shutting down, answers close their connection: server.close() waits for idle keep-alive
+  // connections only, so a busy one would otherwise keep the process alive past the drain.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   const isOperatorToken = operatorTokenCheck(config);

@@ -32,6 +32,10 @@ const envSchema = z.object({
   DB_CLIENT: z.enum(['better-sqlite3', 'sqlite3', 'pg']).default('better-sqlite3'),
   DB_FILENAME: z.string().min(1).default('./data/mentor-scheduling.sqlite'),
   DATABASE_URL: z.string().url().optional(),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL schema name: lower-case letters, digits and _')
+    .optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   DEFAULT_TIMEZONE: z.string().refine(isValidTimeZone, 'not a known IANA time zone').default('Asia/Kolkata'),
@@ -74,7 +78,14 @@ export interface Config {
   host: string;
   database:
     | { client: 'better-sqlite3' | 'sqlite3'; filename: string }
-    | { client: 'pg'; url: string; poolMax: number; statementTimeoutMs: number };
+    | {
+        client: 'pg';
+        url: string;
+        poolMax: number;
+        statementTimeoutMs: number;
+        /** Schema the tables live in (the connection's search_path); the role's default when absent */
+        schema?: string;
+      };
   defaultTimezone: string;
   corsOrigins: string[] | '*';
   logLevel: string;
@@ -125,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             url: vars.DATABASE_URL as string,
             poolMax: vars.DB_POOL_MAX,
             statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+            ...(vars.DB_SCHEMA ? { schema: vars.DB_SCHEMA } : {}),
           }
         : { client: vars.DB_CLIENT, filename: vars.DB_FILENAME },
     defaultTimezone: vars.DEFAULT_TIMEZONE,

@@ -36,6 +36,7 @@ export const errorCatalogue = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'The service is not ready' },
+  service_busy: { status: 503, title: 'The database is busy; retry shortly' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -43,6 +44,7 @@ export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
 export const ErrorCodeSchema = z.enum(errorCodes as [ErrorCode, ...ErrorCode[]]).meta({
   id: 'ErrorCode',
   description: 'Machine-readable error code; the same on REST and tRPC.',
+  example: 'slot_taken',
 });
 
 export function statusOf(code: ErrorCode): number {
@@ -59,27 +61,37 @@ export const FieldErrorSchema = z
     path: z
       .string()
       .meta({ description: 'JSON-pointer-like path of the invalid field', example: '/duration' }),
-    message: z.string(),
+    message: z
+      .string()
+      .meta({ description: 'What is wrong with it', example: 'duration must be 30, 45 or 60 minutes' }),
   })
   .meta({ id: 'FieldError' });
 
 export const SlotHintSchema = z
   .object({
-    start_time: z.string().meta({ format: 'date-time' }),
-    end_time: z.string().meta({ format: 'date-time' }),
-    mentor_id: z.number().int(),
+    start_time: z.string().meta({ format: 'date-time', example: '2026-12-01T14:00:00.000Z' }),
+    end_time: z.string().meta({ format: 'date-time', example: '2026-12-01T14:30:00.000Z' }),
+    mentor_id: z.number().int().meta({ example: 2 }),
   })
   .meta({ id: 'SlotHint', description: 'An open slot offered as an alternative.' });
 
 export const ProblemSchema = z
   .object({
     type: z.string().meta({ example: 'urn:mentor-scheduling:problem:slot_taken' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
+    title: z
+      .string()
+      .meta({ description: 'Short summary of the code', example: 'The slot is no longer free' }),
+    status: z.number().int().meta({ description: 'The HTTP status', example: 409 }),
+    detail: z.string().meta({
+      description: 'What happened, for people',
+      example: 'The mentor already has a session at that time',
+    }),
     code: ErrorCodeSchema,
-    instance: z.string().optional(),
-    request_id: z.string().optional(),
+    instance: z.string().optional().meta({ description: 'The request path', example: '/api/bookings' }),
+    request_id: z.string().optional().meta({
+      description: 'Also in the `x-request-id` header; quote it when reporting a problem',
+      example: '6f1d7c2e-3b9a-4c55-9d0e-2a8f5b7c1e90',
+    }),
     errors: z.array(FieldErrorSchema).optional(),
     next_slots: z
       .array(SlotHintSchema)

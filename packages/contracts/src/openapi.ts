@@ -6,6 +6,7 @@ import type {
 } from 'zod-openapi';
 import { createDocument } from 'zod-openapi';
 import { type ErrorCode, errorCatalogue, ProblemSchema } from './errors.js';
+import { problemExamples, withBodyExamples } from './examples.js';
 import type { Operation } from './operation.js';
 import { allOperations } from './operations.js';
 import { IdempotencyKeySchema } from './schemas/bookings.js';
@@ -25,6 +26,7 @@ function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
     ...operation.errors,
     ...(operation.body ? withBody : []),
     'internal_error',
+    'service_busy',
   ]);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
@@ -35,7 +37,12 @@ function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
   for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status) as `${4 | 5}${string}`] = {
       description: statusCodes.map((code) => `\`${code}\`: ${errorCatalogue[code].title}`).join('; '),
-      content: { 'application/problem+json': { schema: ProblemSchema } },
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          examples: problemExamples(operation, statusCodes),
+        },
+      },
     };
   }
   return responses;
@@ -51,7 +58,11 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
   if (operation.params) requestParams.path = operation.params;
   if (operation.query) requestParams.query = operation.query;
   if (operation.idempotent)
-    requestParams.header = z.object({ 'Idempotency-Key': IdempotencyKeySchema.optional() });
+    requestParams.header = z.object({
+      'Idempotency-Key': IdempotencyKeySchema.optional().meta({
+        description: IdempotencyKeySchema.description,
+      }),
+    });
   return {
     operationId: operation.id,
     summary: operation.summary,
@@ -95,36 +106,38 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
     const method = operation.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     paths[operation.path] = { ...paths[operation.path], [method]: operationObject(operation) };
   }
-  return createDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Mentor–student session scheduling API',
-      version: apiVersion,
-      description,
-    },
-    servers: [
-      { url: '/', description: 'The server this document is served from' },
-      { url: 'http://localhost:5000', description: 'Local development server' },
-    ],
-    tags: [
-      { name: 'Operations', description: 'Health and readiness' },
-      { name: 'Accounts', description: 'Registration, login, tokens' },
-      { name: 'Catalogue', description: 'Areas and prices' },
-      { name: 'Mentors', description: 'Mentors, their availability and open slots' },
-      { name: 'Slots', description: 'Open slots across the mentors of an area' },
-      { name: 'Students', description: 'Students' },
-      { name: 'Bookings', description: 'Sessions between a student and a mentor' },
-    ],
-    paths,
-    components: {
-      securitySchemes: {
-        bearerAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description:
-            'A session token from `POST /api/auth/login` or `/api/auth/register`, or the operator token `ADMIN_TOKEN`.',
+  return withBodyExamples(
+    createDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'Mentor–student session scheduling API',
+        version: apiVersion,
+        description,
+      },
+      servers: [
+        { url: '/', description: 'The server this document is served from' },
+        { url: 'http://localhost:5000', description: 'Local development server' },
+      ],
+      tags: [
+        { name: 'Operations', description: 'Health and readiness' },
+        { name: 'Accounts', description: 'Registration, login, tokens' },
+        { name: 'Catalogue', description: 'Areas and prices' },
+        { name: 'Mentors', description: 'Mentors, their availability and open slots' },
+        { name: 'Slots', description: 'Open slots across the mentors of an area' },
+        { name: 'Students', description: 'Students' },
+        { name: 'Bookings', description: 'Sessions between a student and a mentor' },
+      ],
+      paths,
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A session token from `POST /api/auth/login` or `/api/auth/register`, or the operator token `ADMIN_TOKEN`.',
+          },
         },
       },
-    },
-  });
+    }),
+  );
 }

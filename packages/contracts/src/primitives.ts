@@ -3,11 +3,23 @@ import { z } from 'zod';
 export const IdSchema = z.number().int().positive().meta({ example: 1 });
 
 /** Path and query ids arrive as text on REST and as numbers on tRPC; both are accepted. */
-export const IdParamSchema = z.coerce
-  .number<string | number>()
-  .int()
-  .positive()
-  .meta({ description: 'Numeric id', example: 1 });
+export const IdParamSchema = z
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/, 'Expected a positive whole number')
+      .transform(Number),
+  ])
+  .meta({
+    description: 'Numeric id',
+    example: 1,
+    // Documented as what a REST caller sends: a plain positive integer.
+    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      Object.assign(jsonSchema, { type: 'integer', minimum: 1, description: 'Numeric id', example: 1 });
+    },
+  });
 
 export function isValidTimeZone(zone: string): boolean {
   try {
@@ -64,6 +76,7 @@ export const BooleanQuerySchema = z
     override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
       for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
       jsonSchema.type = 'boolean';
+      jsonSchema.example = true;
     },
   });
 
@@ -80,7 +93,9 @@ export const LocalDateSchema = z.iso
   .meta({ description: 'Calendar date, YYYY-MM-DD', example: '2026-12-25' });
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export const WeekdaySchema = z.enum(weekdays).meta({ id: 'Weekday' });
+export const WeekdaySchema = z
+  .enum(weekdays)
+  .meta({ id: 'Weekday', description: 'Day of the week', example: 'tue' });
 export type Weekday = (typeof weekdays)[number];
 
 export const PageLimitSchema = z.coerce
@@ -89,13 +104,20 @@ export const PageLimitSchema = z.coerce
   .min(1)
   .max(200)
   .default(50)
-  .meta({ description: 'Page size (default 50, at most 200)' });
+  .meta({ description: 'Page size (default 50, at most 200)', example: 50 });
 
-export const CursorSchema = z.string().min(1).max(200).meta({
-  description: 'Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC)',
-});
+const cursorDescription =
+  'Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC)';
+export const CursorSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .meta({ description: cursorDescription, example: 'NTA' });
 
-export const pageQueryShape = { limit: PageLimitSchema, cursor: CursorSchema.optional() };
+export const pageQueryShape = {
+  limit: PageLimitSchema,
+  cursor: CursorSchema.optional().meta({ description: cursorDescription }),
+};
 
 export const MoneySchema = z.number().nonnegative().meta({
   description: 'Amount in rupees (major units); stored by the server as integer paise',

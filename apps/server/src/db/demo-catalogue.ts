@@ -246,6 +246,9 @@ export async function seedDemoCatalogue(
   // Every demo account shares the published demo password, so one hash serves them all.
   const passwordHash = await demoPasswordHash();
   return knex.transaction(async (trx) => {
+    // Several processes may start on one empty database: the first to lock seeds, the others then see
+    // its rows and do nothing (SQLite: BEGIN IMMEDIATE already serialises these transactions).
+    if (trx.client.config.client === 'pg') await trx.raw('LOCK TABLE areas IN EXCLUSIVE MODE');
     const existing = await trx('areas').count({ count: '*' }).first();
     if (Number(existing?.count ?? 0) > 0) return false;
 

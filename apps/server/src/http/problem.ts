@@ -6,7 +6,7 @@ import {
   problemTypeOf,
   type SlotHint,
 } from '@mentor-scheduling/contracts';
-import { AppError } from '../services/errors.js';
+import { AppError, busyErrorOf } from '../services/errors.js';
 
 interface IssueLike {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -36,8 +36,9 @@ export interface ProblemParts {
 
 /** What any error means to the caller; unknown errors are bugs and say nothing about their insides. */
 export function problemPartsOf(error: unknown): ProblemParts {
-  if (error instanceof AppError) {
-    return { code: error.code, detail: error.detail, ...error.extras };
+  const appError = error instanceof AppError ? error : busyErrorOf(error);
+  if (appError) {
+    return { code: appError.code, detail: appError.detail, ...appError.extras };
   }
   if (hasIssues(error)) {
     const errors = fieldErrorsOf(error.issues);

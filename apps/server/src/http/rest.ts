@@ -48,8 +48,8 @@ export function mountRestOperations(
         // Who is asking comes first: an anonymous caller learns nothing from validation errors.
         const services = await servicesOf(request);
         authorize(operation, services.actor);
-        // A missing body is an empty object, so each required field is reported by name.
-        const body = request.body ?? {};
+        // A missing body is an empty object, so each required field is reported by name; a JSON `null` is not.
+        const body = request.body === undefined ? {} : request.body;
         if (operation.body && !isPlainObject(body)) {
           throw invalidInput('/', 'The request body must be a JSON object');
         }

@@ -16,7 +16,7 @@ import {
   type TRPCMutationProcedure,
   type TRPCQueryProcedure,
 } from '@trpc/server';
-import { AppError } from '../services/errors.js';
+import { AppError, busyErrorOf } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
 import { problemPartsOf } from './problem.js';
 
@@ -60,6 +60,9 @@ const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
 function problemPartsOfTrpc(error: TRPCError) {
   // Output validation failures also carry issues: they are our bugs, never the caller's input.
   if (error.code === 'INTERNAL_SERVER_ERROR') return problemPartsOf(undefined);
+  if (error.cause instanceof SyntaxError) {
+    return { code: 'malformed_json' as const, detail: 'The input is not valid JSON' };
+  }
   if (error.cause) return problemPartsOf(error.cause);
   return { code: appCodeByTrpcCode[error.code] ?? 'invalid_request', detail: error.message };
 }
@@ -112,7 +115,8 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     try {
       return await handler(ctx.services, input);
     } catch (error) {
-      throw error instanceof AppError ? trpcErrorOf(error) : error;
+      const appError = error instanceof AppError ? error : busyErrorOf(error);
+      throw appError ? trpcErrorOf(appError) : error;
     }
   };
   return operation.trpc === 'query' ? base.query(resolve) : base.mutation(resolve);

@@ -10,19 +10,16 @@ export async function listAreas(ctx: ServiceContext): Promise<Area[]> {
     .select('areas.id', 'areas.name', 'areas.slug')
     .count({ mentor_count: 'mentor_areas.mentor_id' })
     .leftJoin('mentor_areas', 'mentor_areas.area_id', 'areas.id')
-    .groupBy('areas.id', 'areas.name', 'areas.slug')
-    .orderBy('areas.name')) as unknown as {
+    .groupBy('areas.id', 'areas.name', 'areas.slug')) as unknown as {
     id: number;
     name: string;
     slug: string;
     mentor_count: number | string;
   }[];
-  return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    slug: row.slug,
-    mentor_count: Number(row.mentor_count),
-  }));
+  // Sorted here, not by the database, so every database and collation gives the same order.
+  return rows
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((row) => ({ id: row.id, name: row.name, slug: row.slug, mentor_count: Number(row.mentor_count) }));
 }
 
 export function getPricing(ctx: ServiceContext): Pricing {

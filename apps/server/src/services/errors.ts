@@ -26,3 +26,19 @@ export function invalidInput(path: string, message: string): AppError {
 export function notFound(what: string, id: number | string): AppError {
   return new AppError('not_found', `${what} ${id} does not exist`);
 }
+
+/**
+ * The database gave up waiting (PostgreSQL statement timeout or lock wait, SQLite still locked after
+ * the busy timeout): a temporary condition, answered 503 with Retry-After rather than a 500.
+ */
+export function busyErrorOf(error: unknown): AppError | null {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  const busy =
+    code === '57014' ||
+    code === '55P03' ||
+    code === 'SQLITE_BUSY' ||
+    /database is locked/.test(message ?? '');
+  return busy
+    ? new AppError('service_busy', 'The database is busy; retry shortly', { headers: { 'retry-after': '1' } })
+    : null;
+}

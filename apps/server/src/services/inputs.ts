@@ -41,9 +41,13 @@ export function encodeCursor(parts: readonly (number | string)[]): string {
 }
 
 export function decodeCursor(cursor: string, arity: number): number[] {
-  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split(':').map(Number);
-  if (parts.length !== arity || parts.some((part) => !Number.isSafeInteger(part))) {
-    throw invalidInput('/cursor', 'cursor is not one this service issued');
-  }
-  return parts;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const parts = text.split(':');
+  // Decoding skips characters that are not base64url, so only a cursor that re-encodes to itself is ours.
+  const issued =
+    Buffer.from(text, 'utf8').toString('base64url') === cursor &&
+    parts.length === arity &&
+    parts.every((part) => /^\d{1,15}$/.test(part));
+  if (!issued) throw invalidInput('/cursor', 'cursor is not one this service issued');
+  return parts.map(Number);
 }

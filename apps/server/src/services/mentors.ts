@@ -64,8 +64,8 @@ async function presentMentors(
   ctx: ServiceContext,
   rows: MentorRow[],
   query: AvailabilityQuery,
-  db: Knex | Knex.Transaction = ctx.db.knex,
 ): Promise<Mentor[]> {
+  const db = ctx.db.knex;
   if (rows.length === 0) return [];
   const window = windowOf(ctx, query);
   const ids = rows.map((row) => row.id);
@@ -292,14 +292,13 @@ export async function updateMentor(
 }
 
 async function availabilityOf(db: Knex | Knex.Transaction, mentor: MentorRow): Promise<Availability> {
-  const [windows, overrides] = await Promise.all([
-    db('availability_windows')
-      .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
-      .where('mentor_id', mentor.id),
-    db('availability_overrides')
-      .select('mentor_id', 'date', 'start_minute', 'end_minute')
-      .where('mentor_id', mentor.id),
-  ]);
+  // Sequential: `db` may be a transaction, whose one connection runs one query at a time.
+  const windows = await db('availability_windows')
+    .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
+    .where('mentor_id', mentor.id);
+  const overrides = await db('availability_overrides')
+    .select('mentor_id', 'date', 'start_minute', 'end_minute')
+    .where('mentor_id', mentor.id);
   const rules = rulesFromRows(mentor.timezone, windows, overrides);
   return { mentor_id: mentor.id, timezone: rules.timezone, weekly: rules.weekly, overrides: rules.overrides };
 }

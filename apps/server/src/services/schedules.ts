@@ -112,24 +112,23 @@ export async function loadSchedules(
   const ids = mentors.map((mentor) => mentor.id);
   // A whole day either side covers both buffers and the local days the daily limit counts.
   const margin = DAY_MS;
-  const [windows, overrides, bookings] = await Promise.all([
-    db<WindowRow>('availability_windows')
-      .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
-      .whereIn('mentor_id', ids),
-    db<OverrideRow>('availability_overrides')
-      .select('mentor_id', 'date', 'start_minute', 'end_minute')
-      .whereIn('mentor_id', ids)
-      .whereBetween('date', [paddedDate(from, -2), paddedDate(to, 2)]),
-    db('bookings')
-      .select('mentor_id', 'start_at', 'end_at')
-      .whereIn('mentor_id', ids)
-      .where('status', 'confirmed')
-      .where('start_at', '<', new Date(to + margin))
-      .where('end_at', '>', new Date(from - margin))
-      .modify((query) => {
-        if (options.excludeBookingId !== undefined) query.whereNot('id', options.excludeBookingId);
-      }),
-  ]);
+  // One after another: on a transaction they share one connection, which runs one query at a time.
+  const windows = await db<WindowRow>('availability_windows')
+    .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
+    .whereIn('mentor_id', ids);
+  const overrides = await db<OverrideRow>('availability_overrides')
+    .select('mentor_id', 'date', 'start_minute', 'end_minute')
+    .whereIn('mentor_id', ids)
+    .whereBetween('date', [paddedDate(from, -2), paddedDate(to, 2)]);
+  const bookings = await db('bookings')
+    .select('mentor_id', 'start_at', 'end_at')
+    .whereIn('mentor_id', ids)
+    .where('status', 'confirmed')
+    .where('start_at', '<', new Date(to + margin))
+    .where('end_at', '>', new Date(from - margin))
+    .modify((query) => {
+      if (options.excludeBookingId !== undefined) query.whereNot('id', options.excludeBookingId);
+    });
   for (const mentor of mentors) {
     schedules.set(mentor.id, {
       mentorId: mentor.id,

@@ -73,10 +73,12 @@ describe('many students racing for one slot over real HTTP', () => {
 
 /** Pairs of confirmed bookings of one mentor, or of one student, whose times overlap. */
 async function overlappingConfirmedPairs(app: FastifyInstance): Promise<number> {
-  const [row] = await app.db.knex.raw(`
+  const result = await app.db.knex.raw(`
     SELECT count(*) AS pairs FROM bookings a JOIN bookings b
       ON a.id < b.id AND (a.mentor_id = b.mentor_id OR a.student_id = b.student_id)
      AND a.start_at < b.end_at AND b.start_at < a.end_at
     WHERE a.status = 'confirmed' AND b.status = 'confirmed'`);
+  // SQLite drivers answer the rows; pg answers a result whose rows are in `rows` (count is a bigint string).
+  const [row] = Array.isArray(result) ? result : result.rows;
   return Number(row.pairs);
 }

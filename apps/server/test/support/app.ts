@@ -5,6 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createTestSchema, dropTestSchema, pgTestUrl } from './postgres.js';
 import { specViolationOf } from './spec.js';
 
 /** Tuesday 1 December 2026, 00:00 UTC (05:30 in Asia/Kolkata): the pinned "now" of the suite. */
@@ -16,7 +17,8 @@ export const asAdmin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 /** Pass as headers to call without credentials. */
 export const anonymously = { authorization: '' };
 
-export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-sqlite3' | 'sqlite3';
+/** The driver of this vitest project (see vitest.config.ts): each runs the same tests. */
+export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-sqlite3' | 'sqlite3' | 'pg';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -24,31 +26,63 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A real app on a fresh SQLite file with the demo catalogue, its clock pinned to NOW. */
+/** Where one test app keeps its data: a fresh SQLite file, or a fresh PostgreSQL schema. */
+interface TestDatabase {
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function freshDatabase(): Promise<TestDatabase> {
+  if (dbClient === 'pg') {
+    const schema = await createTestSchema();
+    return {
+      env: { DB_CLIENT: 'pg', DATABASE_URL: pgTestUrl as string, DB_SCHEMA: schema },
+      drop: () => dropTestSchema(schema),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mentor-scheduling-test-'));
+  return {
+    env: { DB_CLIENT: dbClient, DB_FILENAME: join(dir, 'test.sqlite') },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A real app on a database of its own (a fresh SQLite file, or a fresh PostgreSQL schema dropped on
+ * close) with the demo catalogue, its clock pinned to NOW.
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
   now: () => number = () => NOW,
   logStream?: NodeJS.WritableStream,
 ): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'mentor-scheduling-test-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DB_CLIENT: dbClient,
-    DB_FILENAME: join(dir, 'test.sqlite'),
-    SEED_DEMO: 'true',
-    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    // Hashing at production cost would make every login in the suite take a third of a second.
-    PASSWORD_SCRYPT_LOG2N: '10',
-    RATE_LIMIT_MAX: '100000',
-    ...env,
-  });
-  const app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });
+  const database = await freshDatabase();
+  let app: FastifyInstance;
+  try {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      ...database.env,
+      SEED_DEMO: 'true',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      // Hashing at production cost would make every login in the suite take a third of a second.
+      PASSWORD_SCRYPT_LOG2N: '10',
+      RATE_LIMIT_MAX: '100000',
+      ...env,
+    });
+    app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
   return {
     app,
     api: apiOf(app),
     async close() {
-      await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
+        /**
+         * Liveness: the process answers
+         * @description Answers 200 while the process runs, without touching the database: for a load balancer’s liveness probe.
+         */
         get: operations["health.check"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /**
+         * Readiness: the database answers
+         * @description Answers 200 when the database answers too, else 503 `not_ready`: for a load balancer’s readiness probe.
+         */
         get: operations["health.ready"];
         put?: never;
         post?: never;
@@ -87,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the token of this request */
+        /**
+         * Revoke the token of this request
+         * @description The bearer token of this request stops working at once; other tokens of the account keep working.
+         */
         post: operations["auth.logout"];
         delete?: never;
         options?: never;
@@ -102,7 +111,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account of this request */
+        /**
+         * The account of this request
+         * @description Who the bearer token belongs to: the account, its role and the student or mentor it is.
+         */
         get: operations["auth.me"];
         put?: never;
         post?: never;
@@ -121,7 +133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a mentor’s or an admin’s account */
+        /**
+         * Create a mentor’s or an admin’s account
+         * @description Admins create the accounts of mentors (tied to a mentor by `mentor_id`) and of other admins; students register themselves.
+         */
         post: operations["auth.createAccount"];
         delete?: never;
         options?: never;
@@ -136,7 +151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the areas of expertise */
+        /**
+         * List the areas of expertise
+         * @description Every area students can prepare for, in name order, with how many mentors offer it.
+         */
         get: operations["areas.list"];
         put?: never;
         post?: never;
@@ -179,7 +197,10 @@ export interface paths {
          */
         get: operations["mentors.list"];
         put?: never;
-        /** Add a mentor */
+        /**
+         * Add a mentor
+         * @description Admins add mentors, with their areas (names or slugs from `GET /api/areas`) and, optionally, weekly windows.
+         */
         post: operations["mentors.create"];
         delete?: never;
         options?: never;
@@ -194,14 +215,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One mentor */
+        /**
+         * One mentor
+         * @description The mentor with their open slot starts (`availability`) for `duration` over [`from`, `to`).
+         */
         get: operations["mentors.get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a mentor */
+        /**
+         * Change a mentor
+         * @description Changes the fields sent. Mentors change their own profile text, buffer and daily limit; tier and areas are set by admins.
+         */
         patch: operations["mentors.update"];
         trace?: never;
     };
@@ -232,7 +259,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A mentor’s weekly windows and date overrides */
+        /**
+         * A mentor’s weekly windows and date overrides
+         * @description Weekly windows and date overrides in the mentor’s own zone, as stored; open slots are computed from them.
+         */
         get: operations["mentors.availability"];
         /**
          * Replace a mentor’s weekly windows and date overrides
@@ -275,7 +305,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a student */
+        /**
+         * Add a student
+         * @description Admins add students; students may also register themselves with `POST /api/auth/register`.
+         */
         post: operations["students.create"];
         delete?: never;
         options?: never;
@@ -290,14 +323,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One student */
+        /**
+         * One student
+         * @description Students read themselves; admins anyone.
+         */
         get: operations["students.get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a student */
+        /**
+         * Change a student
+         * @description Changes the fields sent. Students change themselves; admins anyone.
+         */
         patch: operations["students.update"];
         trace?: never;
     };
@@ -332,7 +371,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One booking */
+        /**
+         * One booking
+         * @description Participants (the student, the mentor) read their own bookings; admins any.
+         */
         get: operations["bookings.get"];
         put?: never;
         post?: never;
@@ -389,7 +431,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The recorded changes of a booking */
+        /**
+         * The recorded changes of a booking
+         * @description Each cancellation and reschedule of the booking, oldest first: who, when, from which slot to which.
+         */
         get: operations["bookings.history"];
         put?: never;
         post?: never;
@@ -405,10 +450,11 @@ export interface components {
     schemas: {
         /** @description A student creates their own account. */
         Register: {
+            /** @example Ira Bhat */
             name: string;
             /**
              * Format: email
-             * @example aarav.sharma@example.com
+             * @example ira.bhat@example.com
              */
             email: string;
             /**
@@ -416,6 +462,7 @@ export interface components {
              * @example correct horse battery
              */
             password: string;
+            /** @example Consulting */
             area_of_interest?: string | null;
             /**
              * @description Defaults to the platform zone
@@ -423,19 +470,21 @@ export interface components {
              */
             timezone?: string;
         };
+        /** @description An account’s email and password. */
         Login: {
             /**
              * Format: email
              * @example aarav.sharma@example.com
              */
             email: string;
+            /** @example demo-password */
             password: string;
         };
         /** @description An admin creates a mentor’s or another admin’s account. */
         CreateAccount: {
             /**
              * Format: email
-             * @example aarav.sharma@example.com
+             * @example zoya.khan@mentors.example.com
              */
             email: string;
             /**
@@ -443,16 +492,35 @@ export interface components {
              * @example correct horse battery
              */
             password: string;
-            /** @enum {string} */
+            /**
+             * @example mentor
+             * @enum {string}
+             */
             role: "mentor" | "admin";
-            /** @description Required for a mentor account */
+            /**
+             * @description Required for a mentor account
+             * @example 2
+             */
             mentor_id?: number;
         };
+        /** @description A new mentor; weekly windows may follow later. */
         CreateMentor: {
+            /** @example Zoya Khan */
             name: string;
+            /** @example Strategy director */
             headline?: string | null;
+            /**
+             * @description Names (or slugs) of areas from GET /api/areas
+             * @example [
+             *       "Consulting",
+             *       "Strategy"
+             *     ]
+             */
             areas_of_expertise: string[];
-            /** @default false */
+            /**
+             * @default false
+             * @example false
+             */
             is_premium: boolean;
             /**
              * @description Defaults to the platform zone
@@ -483,16 +551,31 @@ export interface components {
             start: string;
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
-             * @example 19:00
+             * @example 23:00
              */
             end: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Day of the week
+         * @example tue
+         * @enum {string}
+         */
         Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+        /** @description The fields to change; the others stay as they are. */
         UpdateMentor: {
+            /** @example Zoya Khan */
             name?: string;
+            /** @example Strategy director */
             headline?: string | null;
+            /**
+             * @description Names (or slugs) of areas from GET /api/areas
+             * @example [
+             *       "Consulting",
+             *       "Strategy"
+             *     ]
+             */
             areas_of_expertise?: string[];
+            /** @example true */
             is_premium?: boolean;
             /**
              * @description IANA time zone name
@@ -510,11 +593,13 @@ export interface components {
              */
             max_sessions_per_day?: number | null;
         };
+        /** @description The new weekly windows and date overrides; they replace the old ones. */
         AvailabilityInput: {
             weekly: components["schemas"]["WeeklyWindow"][];
             /** @default [] */
             overrides: components["schemas"]["DateOverride"][];
         };
+        /** @description Other windows, or none, on one date. */
         DateOverride: {
             /**
              * Format: date
@@ -525,6 +610,7 @@ export interface components {
             /** @description Replaces the weekly windows of that date; an empty list is a day off. */
             windows: components["schemas"]["TimeWindow"][];
         };
+        /** @description A window on one date, in the mentor’s zone. */
         TimeWindow: {
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
@@ -533,36 +619,59 @@ export interface components {
             start: string;
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
-             * @example 19:00
+             * @example 21:00
              */
             end: string;
         };
+        /** @description A new student (an admin adds them; students may also register). */
         CreateStudent: {
+            /** @example Mira Sen */
             name: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @example mira.sen@example.com
+             */
             email: string;
             /**
              * @description Defaults to the platform zone
              * @example Asia/Kolkata
              */
             timezone?: string;
+            /** @example Consulting */
             area_of_interest?: string | null;
             /** @description Weekly windows, in the student’s zone, when the student prefers sessions; slot search can keep to them */
             preferred_windows?: components["schemas"]["WeeklyWindow"][];
         };
+        /** @description The fields to change; the others stay as they are. */
         UpdateStudent: {
+            /** @example Mira Sen */
             name?: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @example mira.sen@example.com
+             */
             email?: string;
             /**
              * @description IANA time zone name
              * @example Asia/Kolkata
              */
             timezone?: string;
+            /** @example Strategy */
             area_of_interest?: string | null;
             /** @description Weekly windows, in the student’s zone, when the student prefers sessions; slot search can keep to them */
             preferred_windows?: components["schemas"]["WeeklyWindow"][];
         };
+        /**
+         * @description A session to book: a named mentor, or an area to assign one from.
+         * @example {
+         *       "student_id": 1,
+         *       "mentor_id": 2,
+         *       "start_time": "2026-12-01T19:00:00+05:30",
+         *       "end_time": "2026-12-01T19:30:00+05:30",
+         *       "duration": 30,
+         *       "cost": 2000
+         *     }
+         */
         CreateBooking: {
             /**
              * @description Defaults to the calling student; required when an admin books
@@ -574,9 +683,15 @@ export interface components {
              * @example 1
              */
             mentor_id?: number;
-            /** @description Required when `mentor_id` is omitted; with a mentor, the mentor must offer it */
+            /**
+             * @description Required when `mentor_id` is omitted; with a mentor, the mentor must offer it
+             * @example Equity Research
+             */
             area_of_expertise?: string;
-            /** @description With assignment: draw from premium mentors (default: standard) */
+            /**
+             * @description With assignment: draw from premium mentors (default: standard)
+             * @example false
+             */
             premium?: boolean;
             /**
              * @description RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
@@ -585,7 +700,7 @@ export interface components {
             start_time: string;
             /**
              * @description When sent, must equal start_time + duration
-             * @example 2026-12-01T19:00:00+05:30
+             * @example 2026-12-01T19:30:00+05:30
              */
             end_time?: string;
             duration: components["schemas"]["Duration"];
@@ -600,45 +715,85 @@ export interface components {
          * @example 30
          */
         Duration: 30 | 45 | 60;
-        /** @enum {string} */
+        /**
+         * @description `confirmed` until the session is `cancelled` or `completed`
+         * @example confirmed
+         * @enum {string}
+         */
         BookingStatus: "confirmed" | "cancelled" | "completed";
+        /** @description Optionally, why the session is cancelled. */
         CancelBooking: {
-            /** @example Interview moved */
+            /**
+             * @description Why; kept in the booking’s history
+             * @example Interview moved
+             */
             reason?: string;
         };
+        /** @description Where to move the session, and optionally a new length. */
         RescheduleBooking: {
             /**
              * @description RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
-             * @example 2026-12-01T19:00:00+05:30
+             * @example 2026-12-08T19:00:00+05:30
              */
             start_time: string;
-            /** @description A new length; the session is re-priced */
+            /**
+             * @description A new length; the session is re-priced
+             * @example 45
+             */
             duration?: components["schemas"]["Duration"];
             /**
              * @description When sent, must equal start_time + duration
-             * @example 2026-12-01T19:00:00+05:30
+             * @example 2026-12-08T19:45:00+05:30
              */
             end_time?: string;
             /**
              * @description When sent, must equal the server’s price for the moved session
-             * @example 2000
+             * @example 3000
              */
             cost?: number;
         };
+        /** @description The process answers. */
         Health: {
-            /** @constant */
+            /**
+             * @example ok
+             * @constant
+             */
             status: "ok";
+            /**
+             * @description Seconds since the process started
+             * @example 3600
+             */
             uptime_seconds: number;
         };
         /** @description RFC 9457 problem details, extended with `code` and, for invalid input, `errors`. */
         Problem: {
             /** @example urn:mentor-scheduling:problem:slot_taken */
             type: string;
+            /**
+             * @description Short summary of the code
+             * @example The slot is no longer free
+             */
             title: string;
+            /**
+             * @description The HTTP status
+             * @example 409
+             */
             status: number;
+            /**
+             * @description What happened, for people
+             * @example The mentor already has a session at that time
+             */
             detail: string;
             code: components["schemas"]["ErrorCode"];
+            /**
+             * @description The request path
+             * @example /api/bookings
+             */
             instance?: string;
+            /**
+             * @description Also in the `x-request-id` header; quote it when reporting a problem
+             * @example 6f1d7c2e-3b9a-4c55-9d0e-2a8f5b7c1e90
+             */
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
             /** @description With slot conflicts: the next open slots for the same request. */
@@ -646,35 +801,61 @@ export interface components {
         };
         /**
          * @description Machine-readable error code; the same on REST and tRPC.
+         * @example slot_taken
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "internal_error" | "not_ready";
+        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "internal_error" | "not_ready" | "service_busy";
         FieldError: {
             /**
              * @description JSON-pointer-like path of the invalid field
              * @example /duration
              */
             path: string;
+            /**
+             * @description What is wrong with it
+             * @example duration must be 30, 45 or 60 minutes
+             */
             message: string;
         };
         /** @description An open slot offered as an alternative. */
         SlotHint: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-01T14:00:00.000Z
+             */
             start_time: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-01T14:30:00.000Z
+             */
             end_time: string;
+            /** @example 2 */
             mentor_id: number;
         };
+        /** @description The process answers and its database does too. */
         Readiness: {
-            /** @constant */
+            /**
+             * @example ready
+             * @constant
+             */
             status: "ready";
-            /** @constant */
+            /**
+             * @example ok
+             * @constant
+             */
             database: "ok";
         };
+        /** @description A bearer token, when it expires, and whose it is. */
         SessionToken: {
-            /** @description Send as `Authorization: Bearer <token>` */
+            /**
+             * @description Send as `Authorization: Bearer <token>`
+             * @example mst_3q2Vh9kXc0bW7yT1nR4sL8aP5dE6fG2jK0mN3oQ9uZ
+             */
             token: string;
-            /** @constant */
+            /**
+             * @example Bearer
+             * @constant
+             */
             token_type: "Bearer";
             /**
              * Format: date-time
@@ -683,11 +864,22 @@ export interface components {
             expires_at: string;
             account: components["schemas"]["Account"];
         };
+        /** @description A login of a student, a mentor or an admin. */
         Account: {
+            /** @example 3 */
             id: number;
+            /** @example aarav.sharma@example.com */
             email: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description The student this account is, for students
+             * @example 1
+             */
             student_id: number | null;
+            /**
+             * @description The mentor this account is, for mentors
+             * @example null
+             */
             mentor_id: number | null;
             /**
              * Format: date-time
@@ -695,20 +887,32 @@ export interface components {
              */
             created_at: string;
         };
-        /** @enum {string} */
+        /**
+         * @description What an account may do
+         * @example student
+         * @enum {string}
+         */
         Role: "student" | "mentor" | "admin";
+        /** @description The token of the request no longer works. */
         LogoutResult: {
-            /** @constant */
+            /**
+             * @example true
+             * @constant
+             */
             revoked: true;
         };
         /** @description A role or domain students prepare for. */
         Area: {
+            /** @example 7 */
             id: number;
             /** @example Equity Research */
             name: string;
             /** @example equity-research */
             slug: string;
-            /** @description How many mentors offer this area */
+            /**
+             * @description How many mentors offer this area
+             * @example 2
+             */
             mentor_count: number;
         };
         /** @description The server’s price table; a booking’s cost is computed from it. */
@@ -719,6 +923,7 @@ export interface components {
             premium_multiplier: number;
             prices: components["schemas"]["Price"][];
         };
+        /** @description What a session of one duration costs, in rupees. */
         Price: {
             duration: components["schemas"]["Duration"];
             /**
@@ -727,44 +932,78 @@ export interface components {
              */
             standard: number;
             /**
-             * @description Amount in rupees (major units); stored by the server as integer paise
-             * @example 2000
+             * @description With a premium mentor
+             * @example 3000
              */
             premium: number;
         };
+        /** @description A mentor, with their open slot starts. */
         Mentor: {
+            /** @example 2 */
             id: number;
+            /** @example Rohan Mehta */
             name: string;
+            /** @example Equity research lead, ten years on the sell side */
             headline: string | null;
+            /**
+             * @example [
+             *       "Corporate Finance",
+             *       "Equity Research"
+             *     ]
+             */
             areas_of_expertise: string[];
+            /**
+             * @description Premium mentors cost more
+             * @example false
+             */
             is_premium: boolean;
             /**
              * @description IANA time zone name
              * @example Asia/Kolkata
              */
             timezone: string;
-            /** @description Free minutes the mentor keeps between sessions */
+            /**
+             * @description Free minutes the mentor keeps between sessions
+             * @example 0
+             */
             buffer_minutes: number;
-            /** @description At most this many sessions a local day; null: no limit */
+            /**
+             * @description At most this many sessions a local day; null: no limit
+             * @example null
+             */
             max_sessions_per_day: number | null;
-            /** @description Open slot starts (UTC) for the requested duration over the requested window (default: 30 minutes, the next 7 days). */
+            /**
+             * @description Open slot starts (UTC) for the requested duration over the requested window (default: 30 minutes, the next 7 days).
+             * @example [
+             *       "2026-12-01T13:30:00.000Z",
+             *       "2026-12-01T14:00:00.000Z",
+             *       "2026-12-01T14:30:00.000Z"
+             *     ]
+             */
             availability: string[];
         };
+        /** @description Open slots of one mentor over [`from`, `to`). */
         MentorSlots: {
+            /** @example 2 */
             mentor_id: number;
+            /**
+             * @description Minutes
+             * @example 30
+             */
             duration: number;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-01T00:00:00.000Z
              */
             from: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-08T00:00:00.000Z
              */
             to: string;
             slots: components["schemas"]["Slot"][];
         };
+        /** @description An open slot, `[start_time, end_time)`. */
         Slot: {
             /**
              * Format: date-time
@@ -773,12 +1012,13 @@ export interface components {
             start_time: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-01T14:00:00.000Z
              */
             end_time: string;
         };
         /** @description Weekly windows plus date overrides, in the mentor’s zone. */
         Availability: {
+            /** @example 2 */
             mentor_id: number;
             /**
              * @description IANA time zone name
@@ -788,7 +1028,9 @@ export interface components {
             weekly: components["schemas"]["WeeklyWindowOutput"][];
             overrides: components["schemas"]["DateOverrideOutput"][];
         };
+        /** @description The availability as stored, and what it leaves out. */
         SetAvailabilityResult: {
+            /** @example 2 */
             mentor_id: number;
             /**
              * @description IANA time zone name
@@ -797,22 +1039,34 @@ export interface components {
             timezone: string;
             weekly: components["schemas"]["WeeklyWindowOutput"][];
             overrides: components["schemas"]["DateOverrideOutput"][];
-            /** @description Ids of upcoming confirmed bookings that the new availability no longer covers; they are kept. */
+            /**
+             * @description Ids of upcoming confirmed bookings that the new availability no longer covers; they are kept.
+             * @example []
+             */
             bookings_outside_availability: number[];
         };
+        /** @description Open start times of an area over [`from`, `to`). */
         SlotSearchResult: {
+            /** @example Equity Research */
             area_of_expertise: string;
+            /**
+             * @description Minutes
+             * @example 30
+             */
             duration: number;
-            /** @description Zone the times are given in */
+            /**
+             * @description Zone the times are given in
+             * @example Asia/Kolkata
+             */
             timezone: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-01T00:00:00.000Z
              */
             from: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-08T00:00:00.000Z
              */
             to: string;
             slots: components["schemas"]["OpenSlot"][];
@@ -828,18 +1082,26 @@ export interface components {
              * @example 2026-12-01T19:30:00+05:30
              */
             end_time: string;
-            /** @description How many mentors of the area are free for it */
+            /**
+             * @description How many mentors of the area are free for it
+             * @example 2
+             */
             mentors_available: number;
         };
+        /** @description A student who books sessions. */
         Student: {
+            /** @example 1 */
             id: number;
+            /** @example Aarav Sharma */
             name: string;
+            /** @example aarav.sharma@example.com */
             email: string;
             /**
              * @description IANA time zone name
              * @example Asia/Kolkata
              */
             timezone: string;
+            /** @example Equity Research */
             area_of_interest: string | null;
             preferred_windows: components["schemas"]["WeeklyWindowOutput"][];
             /**
@@ -848,16 +1110,29 @@ export interface components {
              */
             created_at: string;
         };
+        /** @description The first backend’s answer, with the whole booking. */
         BookingCreated: {
-            /** @constant */
+            /**
+             * @example Booking confirmed
+             * @constant
+             */
             message: "Booking confirmed";
+            /**
+             * @description The same as `booking.id`
+             * @example 1
+             */
             booking_id: number;
             booking: components["schemas"]["Booking"];
         };
+        /** @description A session between a student and a mentor. */
         Booking: {
+            /** @example 1 */
             id: number;
+            /** @example 1 */
             student_id: number;
+            /** @example 2 */
             mentor_id: number;
+            /** @example Equity Research */
             area_of_expertise: string | null;
             /**
              * Format: date-time
@@ -866,34 +1141,48 @@ export interface components {
             start_time: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-01T14:00:00.000Z
              */
             end_time: string;
+            /**
+             * @description Minutes
+             * @example 30
+             */
             duration: number;
             /**
              * @description Amount in rupees (major units); stored by the server as integer paise
              * @example 2000
              */
             cost: number;
+            /**
+             * @description ISO 4217 code of `cost`
+             * @example INR
+             */
             currency: string;
             status: components["schemas"]["BookingStatus"];
+            /** @example null */
             cancellation_reason: string | null;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-11-20T09:15:00.000Z
              */
             created_at: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-11-20T09:15:00.000Z
              */
             updated_at: string;
         };
         /** @description One recorded change of a booking */
         BookingChange: {
+            /** @example 1 */
             id: number;
+            /** @example 1 */
             booking_id: number;
-            /** @enum {string} */
+            /**
+             * @example rescheduled
+             * @enum {string}
+             */
             kind: "cancelled" | "rescheduled";
             /**
              * @description Who made the change
@@ -902,7 +1191,7 @@ export interface components {
             actor: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-11-25T10:00:00.000Z
              */
             at: string;
             /**
@@ -912,11 +1201,12 @@ export interface components {
             from_start_time: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T13:30:00.000Z
+             * @example 2026-12-01T14:00:00.000Z
              */
             from_end_time: string;
             to_start_time: string | null;
             to_end_time: string | null;
+            /** @example null */
             reason: string | null;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
@@ -929,10 +1219,11 @@ export interface components {
             start: string;
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
-             * @example 19:00
+             * @example 23:00
              */
             end: string;
         };
+        /** @description Other windows, or none, on one date. */
         DateOverrideOutput: {
             /**
              * Format: date
@@ -943,6 +1234,7 @@ export interface components {
             /** @description Replaces the weekly windows of that date; an empty list is a day off. */
             windows: components["schemas"]["TimeWindowOutput"][];
         };
+        /** @description A window on one date, in the mentor’s zone. */
         TimeWindowOutput: {
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
@@ -951,7 +1243,7 @@ export interface components {
             start: string;
             /**
              * @description Wall-clock time in the mentor’s zone, HH:MM; `24:00` ends a window at midnight
-             * @example 19:00
+             * @example 21:00
              */
             end: string;
         };
@@ -979,6 +1271,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "uptime_seconds": 3600
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -1009,6 +1307,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "health.ready": {
@@ -1026,6 +1333,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "database": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -1056,7 +1369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `not_ready`: The service is not ready */
+            /** @description `not_ready`: The service is not ready; `service_busy`: The database is busy; retry shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1076,6 +1389,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Ira Bhat",
+                 *       "email": "ira.bhat@example.com",
+                 *       "password": "correct horse battery",
+                 *       "area_of_interest": "Consulting",
+                 *       "timezone": "Asia/Kolkata"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Register"];
             };
         };
@@ -1086,6 +1408,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "mst_3q2Vh9kXc0bW7yT1nR4sL8aP5dE6fG2jK0mN3oQ9uZ",
+                     *       "token_type": "Bearer",
+                     *       "expires_at": "2026-12-01T13:30:00.000Z",
+                     *       "account": {
+                     *         "id": 3,
+                     *         "email": "aarav.sharma@example.com",
+                     *         "role": "student",
+                     *         "student_id": 1,
+                     *         "mentor_id": null,
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionToken"];
                 };
             };
@@ -1161,6 +1498,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.login": {
@@ -1172,6 +1518,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "aarav.sharma@example.com",
+                 *       "password": "demo-password"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Login"];
             };
         };
@@ -1182,6 +1534,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "mst_3q2Vh9kXc0bW7yT1nR4sL8aP5dE6fG2jK0mN3oQ9uZ",
+                     *       "token_type": "Bearer",
+                     *       "expires_at": "2026-12-01T13:30:00.000Z",
+                     *       "account": {
+                     *         "id": 3,
+                     *         "email": "aarav.sharma@example.com",
+                     *         "role": "student",
+                     *         "student_id": 1,
+                     *         "mentor_id": null,
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionToken"];
                 };
             };
@@ -1239,6 +1606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.logout": {
@@ -1256,7 +1632,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "revoked": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["LogoutResult"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthenticated`: Credentials are missing or invalid */
@@ -1295,6 +1685,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.me": {
@@ -1312,6 +1711,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "email": "aarav.sharma@example.com",
+                     *       "role": "student",
+                     *       "student_id": 1,
+                     *       "mentor_id": null,
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Account"];
                 };
             };
@@ -1351,6 +1760,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth.createAccount": {
@@ -1362,6 +1780,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "zoya.khan@mentors.example.com",
+                 *       "password": "correct horse battery",
+                 *       "role": "mentor",
+                 *       "mentor_id": 2
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateAccount"];
             };
         };
@@ -1372,6 +1798,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "email": "aarav.sharma@example.com",
+                     *       "role": "student",
+                     *       "student_id": 1,
+                     *       "mentor_id": null,
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Account"];
                 };
             };
@@ -1456,6 +1892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "areas.list": {
@@ -1473,6 +1918,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 7,
+                     *         "name": "Equity Research",
+                     *         "slug": "equity-research",
+                     *         "mentor_count": 2
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Area"][];
                 };
             };
@@ -1503,6 +1958,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "pricing.get": {
@@ -1520,6 +1984,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "currency": "INR",
+                     *       "premium_multiplier": 1.5,
+                     *       "prices": [
+                     *         {
+                     *           "duration": 30,
+                     *           "standard": 2000,
+                     *           "premium": 3000
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Pricing"];
                 };
             };
@@ -1550,20 +2027,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.list": {
         parameters: {
             query?: {
+                /** @description Only mentors of this area (name or slug) */
                 area_of_expertise?: string;
+                /** @description Only premium (true) or standard (false) mentors */
                 is_premium?: boolean;
                 /** @description Window start (default: now) */
                 from?: string;
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
+                /** @description Session length in minutes: 30, 45 or 60 (default 30) */
                 duration?: number;
                 /** @description Page size (default 50, at most 200) */
                 limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
                 cursor?: string;
             };
             header?: never;
@@ -1579,6 +2069,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 2,
+                     *         "name": "Rohan Mehta",
+                     *         "headline": "Equity research lead, ten years on the sell side",
+                     *         "areas_of_expertise": [
+                     *           "Corporate Finance",
+                     *           "Equity Research"
+                     *         ],
+                     *         "is_premium": false,
+                     *         "timezone": "Asia/Kolkata",
+                     *         "buffer_minutes": 0,
+                     *         "max_sessions_per_day": null,
+                     *         "availability": [
+                     *           "2026-12-01T13:30:00.000Z",
+                     *           "2026-12-01T14:00:00.000Z",
+                     *           "2026-12-01T14:30:00.000Z"
+                     *         ]
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Mentor"][];
                 };
             };
@@ -1618,6 +2130,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.create": {
@@ -1629,6 +2150,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Zoya Khan",
+                 *       "headline": "Strategy director",
+                 *       "areas_of_expertise": [
+                 *         "Consulting",
+                 *         "Strategy"
+                 *       ],
+                 *       "is_premium": false,
+                 *       "timezone": "Asia/Kolkata",
+                 *       "weekly": [
+                 *         {
+                 *           "day": "tue",
+                 *           "start": "19:00",
+                 *           "end": "23:00"
+                 *         }
+                 *       ],
+                 *       "buffer_minutes": 15,
+                 *       "max_sessions_per_day": 4
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateMentor"];
             };
         };
@@ -1639,6 +2181,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Rohan Mehta",
+                     *       "headline": "Equity research lead, ten years on the sell side",
+                     *       "areas_of_expertise": [
+                     *         "Corporate Finance",
+                     *         "Equity Research"
+                     *       ],
+                     *       "is_premium": false,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "buffer_minutes": 0,
+                     *       "max_sessions_per_day": null,
+                     *       "availability": [
+                     *         "2026-12-01T13:30:00.000Z",
+                     *         "2026-12-01T14:00:00.000Z",
+                     *         "2026-12-01T14:30:00.000Z"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Mentor"];
                 };
             };
@@ -1714,6 +2276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.get": {
@@ -1723,6 +2294,7 @@ export interface operations {
                 from?: string;
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
+                /** @description Session length in minutes: 30, 45 or 60 (default 30) */
                 duration?: number;
             };
             header?: never;
@@ -1740,6 +2312,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Rohan Mehta",
+                     *       "headline": "Equity research lead, ten years on the sell side",
+                     *       "areas_of_expertise": [
+                     *         "Corporate Finance",
+                     *         "Equity Research"
+                     *       ],
+                     *       "is_premium": false,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "buffer_minutes": 0,
+                     *       "max_sessions_per_day": null,
+                     *       "availability": [
+                     *         "2026-12-01T13:30:00.000Z",
+                     *         "2026-12-01T14:00:00.000Z",
+                     *         "2026-12-01T14:30:00.000Z"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Mentor"];
                 };
             };
@@ -1788,6 +2380,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.update": {
@@ -1802,6 +2403,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Zoya Khan",
+                 *       "headline": "Strategy director",
+                 *       "areas_of_expertise": [
+                 *         "Consulting",
+                 *         "Strategy"
+                 *       ],
+                 *       "is_premium": true,
+                 *       "timezone": "Asia/Kolkata",
+                 *       "buffer_minutes": 15,
+                 *       "max_sessions_per_day": 4
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateMentor"];
             };
         };
@@ -1812,6 +2427,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Rohan Mehta",
+                     *       "headline": "Equity research lead, ten years on the sell side",
+                     *       "areas_of_expertise": [
+                     *         "Corporate Finance",
+                     *         "Equity Research"
+                     *       ],
+                     *       "is_premium": false,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "buffer_minutes": 0,
+                     *       "max_sessions_per_day": null,
+                     *       "availability": [
+                     *         "2026-12-01T13:30:00.000Z",
+                     *         "2026-12-01T14:00:00.000Z",
+                     *         "2026-12-01T14:30:00.000Z"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Mentor"];
                 };
             };
@@ -1896,6 +2531,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.slots": {
@@ -1905,6 +2549,7 @@ export interface operations {
                 from?: string;
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
+                /** @description Session length in minutes: 30, 45 or 60 (default 30) */
                 duration?: number;
             };
             header?: never;
@@ -1922,6 +2567,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "mentor_id": 2,
+                     *       "duration": 30,
+                     *       "from": "2026-12-01T00:00:00.000Z",
+                     *       "to": "2026-12-08T00:00:00.000Z",
+                     *       "slots": [
+                     *         {
+                     *           "start_time": "2026-12-01T13:30:00.000Z",
+                     *           "end_time": "2026-12-01T14:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MentorSlots"];
                 };
             };
@@ -1970,6 +2629,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.availability": {
@@ -1990,6 +2658,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "mentor_id": 2,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "weekly": [
+                     *         {
+                     *           "day": "tue",
+                     *           "start": "19:00",
+                     *           "end": "23:00"
+                     *         }
+                     *       ],
+                     *       "overrides": [
+                     *         {
+                     *           "date": "2026-12-25",
+                     *           "windows": [
+                     *             {
+                     *               "start": "19:00",
+                     *               "end": "21:00"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Availability"];
                 };
             };
@@ -2038,6 +2730,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "mentors.setAvailability": {
@@ -2052,6 +2753,28 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weekly": [
+                 *         {
+                 *           "day": "tue",
+                 *           "start": "19:00",
+                 *           "end": "23:00"
+                 *         }
+                 *       ],
+                 *       "overrides": [
+                 *         {
+                 *           "date": "2026-12-25",
+                 *           "windows": [
+                 *             {
+                 *               "start": "19:00",
+                 *               "end": "21:00"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["AvailabilityInput"];
             };
         };
@@ -2062,6 +2785,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "mentor_id": 2,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "weekly": [
+                     *         {
+                     *           "day": "tue",
+                     *           "start": "19:00",
+                     *           "end": "23:00"
+                     *         }
+                     *       ],
+                     *       "overrides": [
+                     *         {
+                     *           "date": "2026-12-25",
+                     *           "windows": [
+                     *             {
+                     *               "start": "19:00",
+                     *               "end": "21:00"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "bookings_outside_availability": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["SetAvailabilityResult"];
                 };
             };
@@ -2137,16 +2885,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "slots.search": {
         parameters: {
             query: {
+                /** @description The area (name or slug) */
                 area_of_expertise: string;
                 /** @description Window start (default: now) */
                 from?: string;
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
+                /** @description Session length in minutes: 30, 45 or 60 (default 30) */
                 duration?: number;
                 /** @description Search premium mentors (default: standard) */
                 premium?: boolean;
@@ -2169,6 +2928,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "area_of_expertise": "Equity Research",
+                     *       "duration": 30,
+                     *       "timezone": "Asia/Kolkata",
+                     *       "from": "2026-12-01T00:00:00.000Z",
+                     *       "to": "2026-12-08T00:00:00.000Z",
+                     *       "slots": [
+                     *         {
+                     *           "start_time": "2026-12-01T19:00:00+05:30",
+                     *           "end_time": "2026-12-01T19:30:00+05:30",
+                     *           "mentors_available": 2
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SlotSearchResult"];
                 };
             };
@@ -2235,6 +3010,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "students.create": {
@@ -2246,6 +3030,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Mira Sen",
+                 *       "email": "mira.sen@example.com",
+                 *       "timezone": "Asia/Kolkata",
+                 *       "area_of_interest": "Consulting",
+                 *       "preferred_windows": [
+                 *         {
+                 *           "day": "tue",
+                 *           "start": "19:00",
+                 *           "end": "23:00"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateStudent"];
             };
         };
@@ -2256,6 +3055,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Aarav Sharma",
+                     *       "email": "aarav.sharma@example.com",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "area_of_interest": "Equity Research",
+                     *       "preferred_windows": [
+                     *         {
+                     *           "day": "tue",
+                     *           "start": "19:00",
+                     *           "end": "23:00"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Student"];
                 };
             };
@@ -2340,6 +3156,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "students.get": {
@@ -2360,6 +3185,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Aarav Sharma",
+                     *       "email": "aarav.sharma@example.com",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "area_of_interest": "Equity Research",
+                     *       "preferred_windows": [
+                     *         {
+                     *           "day": "tue",
+                     *           "start": "19:00",
+                     *           "end": "23:00"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Student"];
                 };
             };
@@ -2417,6 +3259,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "students.update": {
@@ -2431,6 +3282,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Mira Sen",
+                 *       "email": "mira.sen@example.com",
+                 *       "timezone": "Asia/Kolkata",
+                 *       "area_of_interest": "Strategy",
+                 *       "preferred_windows": [
+                 *         {
+                 *           "day": "tue",
+                 *           "start": "19:00",
+                 *           "end": "23:00"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateStudent"];
             };
         };
@@ -2441,6 +3307,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "name": "Aarav Sharma",
+                     *       "email": "aarav.sharma@example.com",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "area_of_interest": "Equity Research",
+                     *       "preferred_windows": [
+                     *         {
+                     *           "day": "tue",
+                     *           "start": "19:00",
+                     *           "end": "23:00"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Student"];
                 };
             };
@@ -2534,13 +3417,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.list": {
         parameters: {
             query?: {
+                /** @description Only sessions of this student */
                 student_id?: number;
+                /** @description Only sessions of this mentor */
                 mentor_id?: number;
+                /** @description Only sessions in this state */
                 status?: components["schemas"]["BookingStatus"];
                 /** @description Sessions starting at or after this instant */
                 from?: string;
@@ -2550,6 +3445,7 @@ export interface operations {
                 upcoming?: boolean;
                 /** @description Page size (default 50, at most 200) */
                 limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
                 cursor?: string;
             };
             header?: never;
@@ -2565,6 +3461,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "student_id": 1,
+                     *         "mentor_id": 2,
+                     *         "area_of_expertise": "Equity Research",
+                     *         "start_time": "2026-12-01T13:30:00.000Z",
+                     *         "end_time": "2026-12-01T14:00:00.000Z",
+                     *         "duration": 30,
+                     *         "cost": 2000,
+                     *         "currency": "INR",
+                     *         "status": "confirmed",
+                     *         "cancellation_reason": null,
+                     *         "created_at": "2026-11-20T09:15:00.000Z",
+                     *         "updated_at": "2026-11-20T09:15:00.000Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["Booking"][];
                 };
             };
@@ -2613,12 +3528,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.create": {
         parameters: {
             query?: never;
             header?: {
+                /** @description Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2626,6 +3551,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "student_id": 1,
+                 *       "mentor_id": 2,
+                 *       "start_time": "2026-12-01T19:00:00+05:30",
+                 *       "end_time": "2026-12-01T19:30:00+05:30",
+                 *       "duration": 30,
+                 *       "cost": 2000
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateBooking"];
             };
         };
@@ -2636,6 +3571,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Booking confirmed",
+                     *       "booking_id": 1,
+                     *       "booking": {
+                     *         "id": 1,
+                     *         "student_id": 1,
+                     *         "mentor_id": 2,
+                     *         "area_of_expertise": "Equity Research",
+                     *         "start_time": "2026-12-01T13:30:00.000Z",
+                     *         "end_time": "2026-12-01T14:00:00.000Z",
+                     *         "duration": 30,
+                     *         "cost": 2000,
+                     *         "currency": "INR",
+                     *         "status": "confirmed",
+                     *         "cancellation_reason": null,
+                     *         "created_at": "2026-11-20T09:15:00.000Z",
+                     *         "updated_at": "2026-11-20T09:15:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["BookingCreated"];
                 };
             };
@@ -2729,6 +3685,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.get": {
@@ -2749,6 +3714,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "student_id": 1,
+                     *       "mentor_id": 2,
+                     *       "area_of_expertise": "Equity Research",
+                     *       "start_time": "2026-12-01T13:30:00.000Z",
+                     *       "end_time": "2026-12-01T14:00:00.000Z",
+                     *       "duration": 30,
+                     *       "cost": 2000,
+                     *       "currency": "INR",
+                     *       "status": "confirmed",
+                     *       "cancellation_reason": null,
+                     *       "created_at": "2026-11-20T09:15:00.000Z",
+                     *       "updated_at": "2026-11-20T09:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Booking"];
                 };
             };
@@ -2806,6 +3788,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.cancel": {
@@ -2820,6 +3811,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Interview moved"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelBooking"];
             };
         };
@@ -2830,6 +3826,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "student_id": 1,
+                     *       "mentor_id": 2,
+                     *       "area_of_expertise": "Equity Research",
+                     *       "start_time": "2026-12-01T13:30:00.000Z",
+                     *       "end_time": "2026-12-01T14:00:00.000Z",
+                     *       "duration": 30,
+                     *       "cost": 2000,
+                     *       "currency": "INR",
+                     *       "status": "confirmed",
+                     *       "cancellation_reason": null,
+                     *       "created_at": "2026-11-20T09:15:00.000Z",
+                     *       "updated_at": "2026-11-20T09:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Booking"];
                 };
             };
@@ -2923,6 +3936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.reschedule": {
@@ -2937,6 +3959,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "start_time": "2026-12-08T19:00:00+05:30",
+                 *       "duration": 45,
+                 *       "end_time": "2026-12-08T19:45:00+05:30",
+                 *       "cost": 3000
+                 *     }
+                 */
                 "application/json": components["schemas"]["RescheduleBooking"];
             };
         };
@@ -2947,6 +3977,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "student_id": 1,
+                     *       "mentor_id": 2,
+                     *       "area_of_expertise": "Equity Research",
+                     *       "start_time": "2026-12-01T13:30:00.000Z",
+                     *       "end_time": "2026-12-01T14:00:00.000Z",
+                     *       "duration": 30,
+                     *       "cost": 2000,
+                     *       "currency": "INR",
+                     *       "status": "confirmed",
+                     *       "cancellation_reason": null,
+                     *       "created_at": "2026-11-20T09:15:00.000Z",
+                     *       "updated_at": "2026-11-20T09:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Booking"];
                 };
             };
@@ -3040,6 +4087,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "bookings.history": {
@@ -3060,6 +4116,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "booking_id": 1,
+                     *         "kind": "rescheduled",
+                     *         "actor": "admin",
+                     *         "at": "2026-11-25T10:00:00.000Z",
+                     *         "from_start_time": "2026-12-01T13:30:00.000Z",
+                     *         "from_end_time": "2026-12-01T14:00:00.000Z",
+                     *         "to_start_time": "2026-12-08T13:30:00.000Z",
+                     *         "to_end_time": "2026-12-08T14:15:00.000Z",
+                     *         "reason": null
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["BookingChange"][];
                 };
             };
@@ -3110,6 +4182,15 @@ export interface operations {
             };
             /** @description `internal_error`: Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The database is busy; retry shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

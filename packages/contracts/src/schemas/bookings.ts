@@ -11,25 +11,29 @@ import {
 } from '../primitives.js';
 
 export const bookingStatuses = ['confirmed', 'cancelled', 'completed'] as const;
-export const BookingStatusSchema = z.enum(bookingStatuses).meta({ id: 'BookingStatus' });
+export const BookingStatusSchema = z.enum(bookingStatuses).meta({
+  id: 'BookingStatus',
+  description: '`confirmed` until the session is `cancelled` or `completed`',
+  example: 'confirmed',
+});
 
 export const BookingSchema = z
   .object({
-    id: z.number().int(),
-    student_id: z.number().int(),
-    mentor_id: z.number().int(),
-    area_of_expertise: z.string().nullable(),
+    id: z.number().int().meta({ example: 1 }),
+    student_id: z.number().int().meta({ example: 1 }),
+    mentor_id: z.number().int().meta({ example: 2 }),
+    area_of_expertise: z.string().nullable().meta({ example: 'Equity Research' }),
     start_time: InstantSchema,
-    end_time: InstantSchema,
-    duration: z.number().int(),
+    end_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),
+    duration: z.number().int().meta({ description: 'Minutes', example: 30 }),
     cost: MoneySchema,
-    currency: z.string(),
+    currency: z.string().meta({ description: 'ISO 4217 code of `cost`', example: 'INR' }),
     status: BookingStatusSchema,
-    cancellation_reason: z.string().nullable(),
-    created_at: InstantSchema,
-    updated_at: InstantSchema,
+    cancellation_reason: z.string().nullable().meta({ example: null }),
+    created_at: InstantSchema.meta({ example: '2026-11-20T09:15:00.000Z' }),
+    updated_at: InstantSchema.meta({ example: '2026-11-20T09:15:00.000Z' }),
   })
-  .meta({ id: 'Booking' });
+  .meta({ id: 'Booking', description: 'A session between a student and a mentor.' });
 
 export const CreateBookingSchema = z
   .object({
@@ -41,34 +45,47 @@ export const CreateBookingSchema = z
     }),
     area_of_expertise: z.string().trim().min(1).max(120).optional().meta({
       description: 'Required when `mentor_id` is omitted; with a mentor, the mentor must offer it',
+      example: 'Equity Research',
     }),
-    premium: z
-      .boolean()
-      .optional()
-      .meta({ description: 'With assignment: draw from premium mentors (default: standard)' }),
+    premium: z.boolean().optional().meta({
+      description: 'With assignment: draw from premium mentors (default: standard)',
+      example: false,
+    }),
     start_time: InstantInputSchema,
     end_time: InstantInputSchema.optional().meta({
       description: 'When sent, must equal start_time + duration',
+      example: '2026-12-01T19:30:00+05:30',
     }),
     duration: DurationSchema,
     cost: MoneySchema.optional().meta({
       description: 'When sent, must equal the server’s price for this session (in rupees), else 422',
     }),
   })
-  .meta({ id: 'CreateBooking' });
+  .meta({
+    id: 'CreateBooking',
+    description: 'A session to book: a named mentor, or an area to assign one from.',
+    example: {
+      student_id: 1,
+      mentor_id: 2,
+      start_time: '2026-12-01T19:00:00+05:30',
+      end_time: '2026-12-01T19:30:00+05:30',
+      duration: 30,
+      cost: 2000,
+    },
+  });
 
 export const BookingCreatedSchema = z
   .object({
-    message: z.literal('Booking confirmed'),
-    booking_id: z.number().int(),
+    message: z.literal('Booking confirmed').meta({ example: 'Booking confirmed' }),
+    booking_id: z.number().int().meta({ description: 'The same as `booking.id`', example: 1 }),
     booking: BookingSchema,
   })
-  .meta({ id: 'BookingCreated' });
+  .meta({ id: 'BookingCreated', description: 'The first backend’s answer, with the whole booking.' });
 
 export const ListBookingsQuerySchema = z.object({
-  student_id: IdParamSchema.optional(),
-  mentor_id: IdParamSchema.optional(),
-  status: BookingStatusSchema.optional(),
+  student_id: IdParamSchema.optional().meta({ description: 'Only sessions of this student' }),
+  mentor_id: IdParamSchema.optional().meta({ description: 'Only sessions of this mentor' }),
+  status: BookingStatusSchema.optional().meta({ description: 'Only sessions in this state' }),
   from: InstantInputSchema.optional().meta({ description: 'Sessions starting at or after this instant' }),
   to: InstantInputSchema.optional().meta({ description: 'Sessions starting before this instant' }),
   upcoming: BooleanQuerySchema.optional().meta({ description: 'true: only sessions that have not ended' }),
@@ -81,34 +98,47 @@ export type Booking = z.infer<typeof BookingSchema>;
 export type CreateBooking = z.infer<typeof CreateBookingSchema>;
 
 export const CancelBookingSchema = z
-  .object({ reason: z.string().trim().min(1).max(500).optional().meta({ example: 'Interview moved' }) })
-  .meta({ id: 'CancelBooking' });
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({ description: 'Why; kept in the booking’s history', example: 'Interview moved' }),
+  })
+  .meta({ id: 'CancelBooking', description: 'Optionally, why the session is cancelled.' });
 
 export const RescheduleBookingSchema = z
   .object({
-    start_time: InstantInputSchema,
-    duration: DurationSchema.optional().meta({ description: 'A new length; the session is re-priced' }),
+    start_time: InstantInputSchema.meta({ example: '2026-12-08T19:00:00+05:30' }),
+    duration: DurationSchema.optional().meta({
+      description: 'A new length; the session is re-priced',
+      example: 45,
+    }),
     end_time: InstantInputSchema.optional().meta({
       description: 'When sent, must equal start_time + duration',
+      example: '2026-12-08T19:45:00+05:30',
     }),
     cost: MoneySchema.optional().meta({
       description: 'When sent, must equal the server’s price for the moved session',
+      example: 3000,
     }),
   })
-  .meta({ id: 'RescheduleBooking' });
+  .meta({ id: 'RescheduleBooking', description: 'Where to move the session, and optionally a new length.' });
 
 export const BookingChangeSchema = z
   .object({
-    id: z.number().int(),
-    booking_id: z.number().int(),
-    kind: z.enum(['cancelled', 'rescheduled']),
+    id: z.number().int().meta({ example: 1 }),
+    booking_id: z.number().int().meta({ example: 1 }),
+    kind: z.enum(['cancelled', 'rescheduled']).meta({ example: 'rescheduled' }),
     actor: z.string().meta({ description: 'Who made the change', example: 'admin' }),
-    at: InstantSchema,
+    at: InstantSchema.meta({ example: '2026-11-25T10:00:00.000Z' }),
     from_start_time: InstantSchema,
-    from_end_time: InstantSchema,
-    to_start_time: InstantSchema.nullable(),
-    to_end_time: InstantSchema.nullable(),
-    reason: z.string().nullable(),
+    from_end_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),
+    to_start_time: InstantSchema.meta({ example: '2026-12-08T13:30:00.000Z' }).nullable(),
+    to_end_time: InstantSchema.meta({ example: '2026-12-08T14:15:00.000Z' }).nullable(),
+    reason: z.string().nullable().meta({ example: null }),
   })
   .meta({ id: 'BookingChange', description: 'One recorded change of a booking' });
 

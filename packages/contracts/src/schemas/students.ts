@@ -9,35 +9,38 @@ const PreferredWindowsSchema = z.array(WeeklyWindowSchema).max(50).meta({
 
 export const StudentSchema = z
   .object({
-    id: z.number().int(),
-    name: z.string(),
-    email: z.string(),
+    id: z.number().int().meta({ example: 1 }),
+    name: z.string().meta({ example: 'Aarav Sharma' }),
+    email: z.string().meta({ example: 'aarav.sharma@example.com' }),
     timezone: TimeZoneSchema,
-    area_of_interest: z.string().nullable(),
+    area_of_interest: z.string().nullable().meta({ example: 'Equity Research' }),
     preferred_windows: z.array(WeeklyWindowSchema),
     created_at: InstantSchema,
   })
-  .meta({ id: 'Student' });
+  .meta({ id: 'Student', description: 'A student who books sessions.' });
 
 export const CreateStudentSchema = z
   .object({
-    name: z.string().trim().min(1).max(120),
-    email: z.email().max(254),
+    name: z.string().trim().min(1).max(120).meta({ example: 'Mira Sen' }),
+    email: z.email().max(254).meta({ example: 'mira.sen@example.com' }),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
-    area_of_interest: z.string().trim().min(1).max(120).nullable().optional(),
+    area_of_interest: z.string().trim().min(1).max(120).nullable().optional().meta({ example: 'Consulting' }),
     preferred_windows: PreferredWindowsSchema.optional(),
   })
-  .meta({ id: 'CreateStudent' });
+  .meta({
+    id: 'CreateStudent',
+    description: 'A new student (an admin adds them; students may also register).',
+  });
 
 export const UpdateStudentSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).optional(),
-    email: z.email().max(254).optional(),
+    name: z.string().trim().min(1).max(120).optional().meta({ example: 'Mira Sen' }),
+    email: z.email().max(254).optional().meta({ example: 'mira.sen@example.com' }),
     timezone: TimeZoneSchema.optional(),
-    area_of_interest: z.string().trim().min(1).max(120).nullable().optional(),
+    area_of_interest: z.string().trim().min(1).max(120).nullable().optional().meta({ example: 'Strategy' }),
     preferred_windows: PreferredWindowsSchema.optional(),
   })
-  .meta({ id: 'UpdateStudent' });
+  .meta({ id: 'UpdateStudent', description: 'The fields to change; the others stay as they are.' });
 
 export const StudentIdParamsSchema = z.object({ id: IdParamSchema });
 

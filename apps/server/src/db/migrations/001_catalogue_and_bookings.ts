@@ -95,7 +95,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   if (isPg) {
-    await knex.raw('CREATE EXTENSION IF NOT EXISTS btree_gist');
+    await ensureBtreeGist(knex);
     await knex.raw(
       "ALTER TABLE bookings ADD CONSTRAINT bookings_no_mentor_overlap EXCLUDE USING gist (mentor_id WITH =, tstzrange(start_at, end_at, '[)') WITH &&) WHERE (status = 'confirmed')",
     );
@@ -125,6 +125,23 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw(`CREATE TRIGGER bookings_no_${party}_overlap_update
       BEFORE UPDATE OF ${column}, start_at, end_at, status ON bookings
       BEGIN ${overlapCheck} END`);
+  }
+}
+
+/**
+ * btree_gist lets one exclusion constraint mix `=` on an id with `&&` on a time range. An extension
+ * exists once per database: when it is already there (in `public`, or wherever an operator put it)
+ * this is a no-op, else it is created in the current schema. btree_gist is a trusted extension, so a
+ * role with CREATE on the database may install it. Two schemas of one database migrating at the same
+ * moment can both try; the loser's duplicate is harmless, hence the savepoint.
+ */
+async function ensureBtreeGist(knex: Knex): Promise<void> {
+  try {
+    await knex.transaction((savepoint) => savepoint.raw('CREATE EXTENSION IF NOT EXISTS btree_gist'));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // 23505: unique violation on pg_extension's name (a concurrent CREATE EXTENSION won); 42710: exists.
+    if (code !== '23505' && code !== '42710') throw error;
   }
 }
 

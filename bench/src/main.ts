@@ -1,0 +1,344 @@
+/**
+ * `npm run bench`: builds a data set through the service's own routes, starts the real server in a
+ * child process on it, and measures each scenario beside a bare-Fastify ceiling answering the same
+ * bytes. Prints tables and PASS/FAIL lines; writes JSON under bench/results/. Exits non-zero only
+ * when something crashes, never for a missed target.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchOptions, parseOptions } from './args.js';
+import { bundleEntry } from './bundle.js';
+import { ServerChild } from './child.js';
+import {
+  buildDataSet,
+  type DatabaseTarget,
+  type DataSet,
+  type DataSetPlan,
+  openApp,
+  serverEnv,
+} from './dataset.js';
+import { type MicroResult, runSlotMicroBenchmark } from './micro.js';
+import { formatProfileSummary, type ProfileSummary, summariseProfile } from './profile.js';
+import {
+  checkTargets,
+  contentionTable,
+  describeMachine,
+  type ScalingPoint,
+  scalingTable,
+  scenarioTable,
+  targetLines,
+} from './report.js';
+import {
+  BookingPool,
+  type ContentionResult,
+  readScenarios,
+  runContention,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+  writeScenarios,
+} from './scenarios.js';
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const children = new Set<ServerChild>();
+/** Where each child's entry is: a bundle (default) or the TypeScript source under tsx. */
+const entries = { server: '', ceiling: '' };
+
+async function prepareEntries(options: BenchOptions, dir: string): Promise<void> {
+  const srcDir = fileURLToPath(new URL('./', import.meta.url));
+  if (options.tsxServer) {
+    entries.server = join(srcDir, 'server-process.ts');
+    entries.ceiling = join(srcDir, 'ceiling-process.ts');
+    return;
+  }
+  entries.server = await bundleEntry('server-process.ts', join(dir, 'server.mjs'));
+  entries.ceiling = await bundleEntry('ceiling-process.ts', join(dir, 'ceiling.mjs'));
+}
+
+async function startChild(script: string, env: Record<string, string>, flags: string[] = []) {
+  const child = await ServerChild.start(script, env, flags);
+  children.add(child);
+  return child;
+}
+
+async function stopChild(child: ServerChild) {
+  await child.stop();
+  children.delete(child);
+}
+
+function databaseTarget(options: BenchOptions, dir: string, name: string): DatabaseTarget {
+  if (options.driver !== 'pg') return { driver: options.driver, filename: join(dir, `${name}.sqlite`) };
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    throw new Error(
+      '--driver pg needs DATABASE_URL (or BENCH_DATABASE_URL): an empty PostgreSQL database to fill',
+    );
+  }
+  return { driver: 'pg', filename: '', databaseUrl };
+}
+
+/** Builds a data set in-process through the app's routes, then closes the app so the child owns the file. */
+async function prepareDataSet(target: DatabaseTarget, plan: DataSetPlan): Promise<DataSet> {
+  const app = await openApp(target, plan.now);
+  try {
+    if (target.driver === 'pg') {
+      const [row] = await app.db.knex('mentors').count({ count: '*' });
+      if (Number(row?.count) > 0)
+        throw new Error('DATABASE_URL must point at an empty database: it has mentors');
+    }
+    return await buildDataSet(app, plan, log);
+  } finally {
+    await app.close();
+  }
+}
+
+function startServer(target: DatabaseTarget, options: BenchOptions, profileDir?: string) {
+  return startChild(
+    entries.server,
+    { BENCH_SERVER_ENV: JSON.stringify(serverEnv(target, options.logLevel)), BENCH_NOW: String(options.now) },
+    [...options.serverFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+  );
+}
+
+interface DefaultRun {
+  dataSet: Omit<DataSet, 'freeBookings' | 'contention' | 'sessions' | 'mentors' | 'studentIds'> & {
+    mentors: number;
+    students: number;
+    freeBookingsPrepared: number;
+    freeBookingsUsed: number;
+  };
+  micro: MicroResult;
+  scenarios: ScenarioResult[];
+  contention: ContentionResult;
+  peakRssBytes: number;
+  profile?: { file: string; whole: ProfileSummary; byScenario: Record<string, ProfileSummary> };
+}
+
+async function runDefault(options: BenchOptions, runId: string, tmpDir: string): Promise<DefaultRun> {
+  const target = databaseTarget(options, tmpDir, 'bench');
+  log(`Building the data set through the service's routes (${options.driver}):`);
+  const expectedWrites = Math.max(2000, (options.duration + options.warmup) * 2 * 2500);
+  const dataSet = await prepareDataSet(target, {
+    now: options.now,
+    mentors: options.mentors,
+    areas: options.areas,
+    students: options.students,
+    apiBookings: options.bookings,
+    bulkBookings: 0,
+    days: options.days,
+    freeBookings: expectedWrites,
+    contentionSlots: 50,
+    contentionStudents: 64,
+    seed: 7,
+  });
+
+  log('\nMicro-benchmark of the domain code (slot computation, one area, 7 days):');
+  const micro = runSlotMicroBenchmark(dataSet, options.now, options.smoke ? 0.3 : 2);
+  log(
+    `  ${micro.area}: ${micro.mentors} mentors, ${micro.busyIntervals} sessions, ${micro.msPerCallMedian} ms per call`,
+  );
+
+  const profileDir = options.profile ? join(resultsDir, 'profiles', runId) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // A profiled bundle is kept beside its profile: the analyser maps its lines back to source files.
+  await prepareEntries(options, profileDir ?? tmpDir);
+  const server = await startServer(target, options, profileDir);
+  const ceiling = await startChild(entries.ceiling, {});
+  const settings = {
+    connections: options.connections,
+    duration: options.duration,
+    warmup: options.warmup,
+    profiling: options.profile,
+    log,
+  };
+  log(
+    `\nLoad: ${options.connections} connections, ${options.duration} s per scenario and per ceiling` +
+      `${options.warmup ? ` (after ${options.warmup} s of warm-up each)` : ''}:`,
+  );
+  const pool = new BookingPool(dataSet.freeBookings);
+  const scenarios: Scenario[] = [...readScenarios(dataSet), ...writeScenarios(pool)];
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) results.push(await runScenario(scenario, server, ceiling, settings));
+  if (pool.exhausted) log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
+  const contention = await runContention(server, dataSet.contention, 64, log);
+  const peakRssBytes =
+    (await server.memory()).peak ?? Math.max(...results.map((r) => r.real?.peakRssBytes ?? 0));
+  await stopChild(server);
+  await stopChild(ceiling);
+
+  let profile: DefaultRun['profile'];
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    if (file) {
+      const path = join(profileDir, file);
+      const byScenario: Record<string, ProfileSummary> = {};
+      for (const result of results) {
+        if (result.profileWindow) byScenario[result.id] = summariseProfile(path, result.profileWindow);
+      }
+      profile = { file: path, whole: summariseProfile(path), byScenario };
+    }
+  }
+
+  const {
+    freeBookings,
+    contention: _contention,
+    sessions: _sessions,
+    mentors,
+    studentIds,
+    ...facts
+  } = dataSet;
+  return {
+    dataSet: {
+      ...facts,
+      mentors: mentors.length,
+      students: studentIds.length,
+      freeBookingsPrepared: freeBookings.length,
+      freeBookingsUsed: pool.used,
+    },
+    micro,
+    scenarios: results,
+    contention,
+    peakRssBytes,
+    ...(profile ? { profile } : {}),
+  };
+}
+
+/** The mentors list at 50/200/1000 mentors and bookings at 1k/10k/100k existing rows, each on a fresh database. */
+async function runScaling(options: BenchOptions, tmpDir: string): Promise<ScalingPoint[]> {
+  const points: ScalingPoint[] = [];
+  await prepareEntries(options, tmpDir);
+  const ceiling = await startChild(entries.ceiling, {});
+  const settings = {
+    connections: options.connections,
+    duration: options.duration,
+    warmup: options.warmup,
+    profiling: false,
+    log,
+  };
+  const mentorSizes = options.smoke ? [5, 10] : [50, 200, 1000];
+  const bookingSizes = options.smoke ? [100, 1000] : [1000, 10_000, 100_000];
+  const basePlan = {
+    now: options.now,
+    areas: 40,
+    apiBookings: 0,
+    days: 60,
+    contentionSlots: 0,
+    contentionStudents: 0,
+    seed: 7,
+  };
+
+  for (const mentors of mentorSizes) {
+    log(`\nScaling: mentors list at ${mentors} mentors (${mentors * 50} bookings bulk-inserted)`);
+    const target = databaseTarget(options, tmpDir, `mentors-${mentors}`);
+    const dataSet = await prepareDataSet(target, {
+      ...basePlan,
+      mentors,
+      students: 200,
+      bulkBookings: mentors * 50,
+      freeBookings: 0,
+    });
+    const server = await startServer(target, options);
+    const [scenario] = readScenarios(dataSet);
+    points.push({
+      scenario: 'GET /api/mentors?area_of_expertise=…',
+      size: `${mentors} mentors`,
+      result: await runScenario(scenario as Scenario, server, ceiling, settings),
+    });
+    await stopChild(server);
+  }
+
+  for (const rows of bookingSizes) {
+    log(`\nScaling: POST /api/bookings with ${rows} existing bookings (bulk-inserted)`);
+    const target = databaseTarget(options, tmpDir, `bookings-${rows}`);
+    const dataSet = await prepareDataSet(target, {
+      ...basePlan,
+      mentors: 200,
+      students: Math.max(200, Math.ceil(rows / 50)),
+      bulkBookings: rows,
+      freeBookings: Math.max(2000, (options.duration + options.warmup) * 2500),
+    });
+    const server = await startServer(target, options);
+    const [scenario] = writeScenarios(new BookingPool(dataSet.freeBookings));
+    points.push({
+      scenario: 'POST /api/bookings',
+      size: `${rows} rows`,
+      result: await runScenario(scenario as Scenario, server, ceiling, settings),
+    });
+    await stopChild(server);
+  }
+  await stopChild(ceiling);
+  return points;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = new Date();
+  const runId = `${started.toISOString().replace(/[:.]/g, '-')}${options.scaling ? '-scaling' : ''}`;
+  const tmpDir = join(resultsDir, 'tmp', runId);
+  mkdirSync(tmpDir, { recursive: true });
+  const machine = describeMachine(options);
+  log(
+    `Machine: ${machine.cpuModel} × ${machine.cpuCount}, ${machine.totalMemoryGiB} GiB, ${machine.os}, Node ${machine.node}, ` +
+      `load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
+  log(
+    `Driver: ${options.driver}; server LOG_LEVEL=${options.logLevel}; pinned clock ${new Date(options.now).toISOString()}`,
+  );
+  try {
+    let report: Record<string, unknown>;
+    if (options.scaling) {
+      const points = await runScaling(options, tmpDir);
+      log(
+        '\nScaling curve (pre-existing rows of the scaling runs were bulk-inserted with knex, not booked through the API):',
+      );
+      log(scalingTable(points));
+      report = { kind: 'scaling', points };
+    } else {
+      const run = await runDefault(options, runId, tmpDir);
+      log(
+        `\nResults (${options.driver}; ratio = req/s of the server / req/s of a bare Fastify route answering the same bytes; ` +
+          `"p50 vs" / "p99 vs" = latency of the server / latency of the ceiling):`,
+      );
+      log(scenarioTable(run.scenarios));
+      log('');
+      log(contentionTable(run.contention));
+      if (run.profile) {
+        log(`\nProfile: ${run.profile.file}`);
+        for (const [id, summary] of Object.entries(run.profile.byScenario))
+          log(formatProfileSummary(id, summary));
+      }
+      const targets = checkTargets(run.scenarios, run.micro, run.peakRssBytes, options.connections);
+      log('\nTargets:');
+      log(targetLines(targets));
+      report = { kind: 'default', ...run, targets };
+    }
+    const finished = new Date();
+    const document = {
+      runId,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      seconds: Math.round((finished.getTime() - started.getTime()) / 1000),
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
+      options,
+      ...report,
+    };
+    const json = `${JSON.stringify(document, null, 2)}\n`;
+    writeFileSync(join(resultsDir, `${runId}.json`), json);
+    writeFileSync(join(resultsDir, options.scaling ? 'latest-scaling.json' : 'latest.json'), json);
+    log(`\nWrote bench/results/${runId}.json (${document.seconds} s in all)`);
+  } finally {
+    for (const child of children) await child.stop().catch(() => undefined);
+    if (!options.keepDatabase) rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('Benchmark crashed:', error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
