@@ -239,7 +239,7 @@ export async function buildDataSet(app: FastifyInstance, plan: DataSetPlan, log:
     return null;
   };
 
-  const apiMade = await timed(`${plan.apiBookings} bookings (POST /api/bookings, one by one)`, async () => {
+  const makeApiBookings = async () => {
     let made = 0;
     let refused = 0;
     for (let attempt = 0; made < plan.apiBookings && attempt < plan.apiBookings * 20; attempt++) {
@@ -285,7 +285,11 @@ export async function buildDataSet(app: FastifyInstance, plan: DataSetPlan, log:
     if (refused > 0)
       log(`    (${refused} assignment requests found no free mentor and were retried elsewhere)`);
     return made;
-  });
+  };
+  const apiMade =
+    plan.apiBookings > 0
+      ? await timed(`${plan.apiBookings} bookings (POST /api/bookings, one by one)`, makeApiBookings)
+      : 0;
 
   let bulkInserted = 0;
   if (plan.bulkBookings > 0) {

@@ -21,13 +21,19 @@ export const IdParamSchema = z
     },
   });
 
+/** Zones already found valid: building an Intl formatter per check showed in every mentor listing. */
+const knownTimeZones = new Set<string>();
+const MAX_REMEMBERED_ZONES = 1000;
+
 export function isValidTimeZone(zone: string): boolean {
+  if (knownTimeZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  if (knownTimeZones.size < MAX_REMEMBERED_ZONES) knownTimeZones.add(zone);
+  return true;
 }
 
 export const TimeZoneSchema = z
@@ -66,7 +72,21 @@ export const DurationSchema = z
 export const DurationQuerySchema = z.coerce
   .number<string | number>()
   .pipe(DurationSchema)
-  .meta({ description: 'Session length in minutes: 30, 45 or 60', example: 30 });
+  .meta({
+    description: 'Session length in minutes: 30, 45 or 60',
+    example: 30,
+    // Documented as what the server accepts: the coercion alone would render as any number, and
+    // REST callers sent 31 in good faith (the spec allowed it) only to get 400.
+    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      Object.assign(jsonSchema, {
+        type: 'integer',
+        enum: [...sessionDurations],
+        description: 'Session length in minutes: 30, 45 or 60',
+        example: 30,
+      });
+    },
+  });
 
 /** Booleans in query strings: `true`/`false` on REST, real booleans on tRPC. */
 export const BooleanQuerySchema = z

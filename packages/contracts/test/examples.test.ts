@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleOf } from '../src/examples.js';
-import { buildOpenApiDocument, errorCatalogue, type ErrorCode } from '../src/index.js';
+import { buildOpenApiDocument, type ErrorCode, errorCatalogue } from '../src/index.js';
 
 type MediaType = { schema?: unknown; example?: unknown; examples?: Record<string, { value: unknown }> };
 type Operation = {

@@ -521,7 +521,7 @@ export interface components {
              * @default false
              * @example false
              */
-            is_premium: boolean;
+            is_premium?: boolean;
             /**
              * @description Defaults to the platform zone
              * @example Asia/Kolkata
@@ -533,13 +533,13 @@ export interface components {
              * @default 0
              * @example 15
              */
-            buffer_minutes: number;
+            buffer_minutes?: number;
             /**
              * @description Sessions a local day at most; null: no limit
              * @default null
              * @example 4
              */
-            max_sessions_per_day: number | null;
+            max_sessions_per_day?: number | null;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindow: {
@@ -597,7 +597,7 @@ export interface components {
         AvailabilityInput: {
             weekly: components["schemas"]["WeeklyWindow"][];
             /** @default [] */
-            overrides: components["schemas"]["DateOverride"][];
+            overrides?: components["schemas"]["DateOverride"][];
         };
         /** @description Other windows, or none, on one date. */
         DateOverride: {
@@ -2050,7 +2050,7 @@ export interface operations {
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
                 /** @description Session length in minutes: 30, 45 or 60 (default 30) */
-                duration?: number;
+                duration?: 30 | 45 | 60;
                 /** @description Page size (default 50, at most 200) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
@@ -2295,7 +2295,7 @@ export interface operations {
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
                 /** @description Session length in minutes: 30, 45 or 60 (default 30) */
-                duration?: number;
+                duration?: 30 | 45 | 60;
             };
             header?: never;
             path: {
@@ -2550,7 +2550,7 @@ export interface operations {
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
                 /** @description Session length in minutes: 30, 45 or 60 (default 30) */
-                duration?: number;
+                duration?: 30 | 45 | 60;
             };
             header?: never;
             path: {
@@ -2906,7 +2906,7 @@ export interface operations {
                 /** @description Window end (default: from + 7 days; at most 31 days) */
                 to?: string;
                 /** @description Session length in minutes: 30, 45 or 60 (default 30) */
-                duration?: number;
+                duration?: 30 | 45 | 60;
                 /** @description Search premium mentors (default: standard) */
                 premium?: boolean;
                 /** @description Leave out times when this student already has a session */
