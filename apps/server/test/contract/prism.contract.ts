@@ -1,0 +1,613 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { demo, NOW, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { specViolationOf } from '../support/spec.js';
+import { brokenRequestArbitrary, canBreak, exampleCall, hintsFor } from './support/inputs.js';
+import { type PrismProxy, prismErrorType, startPrism } from './support/prism.js';
+import { type Answer, type OperationRequest, urlOf } from './support/requests.js';
+import { type SpecOperation, specDocument, specOperation, specOperations } from './support/spec-document.js';
+
+/**
+ * The end-to-end run through Prism's validation proxy (`prism proxy --errors`) in front of a real
+ * server on a real port: Prism checks every request and every answer against openapi/openapi.yaml
+ * and turns any departure into an error of its own, which fails this suite. Every operation is
+ * called, and every status the spec documents for it is answered at least once (the few that cannot
+ * be provoked are listed below, with the reason).
+ *
+ * Two proxies sit in front of the same server: `checked` validates requests and answers; `lenient`
+ * validates answers only, so deliberately invalid requests (broken fields, a text body) reach the
+ * server and its 400 and 415 answers are validated too. The server runs in this process on a temp
+ * SQLite file with a clock this suite moves (to reach "started" and "too late to change" sessions).
+ */
+
+/** Documented statuses no bounded run can provoke, per operation (`*`: every operation). */
+const unreachable: Record<string, Record<number, string>> = {
+  '*': {
+    503: '`service_busy` needs the database locked past its deadline (SQLite: a 30-second transaction wait; PostgreSQL: a statement or lock timeout)',
+  },
+  'auth.me': { 403: 'every role may call it and it reads only the caller' },
+  'auth.logout': { 403: 'every role may call it and it revokes only the caller' },
+};
+/** …except where another code of the same status can be provoked. */
+const reachableAnyway: Record<string, number[]> = { 'health.ready': [503] };
+
+const BODY_LIMIT = 16_384;
+const operator = `Bearer ${TEST_ADMIN_TOKEN}`;
+/** A token of the server's form that no account holds: answered 401 (500 once the database is gone). */
+const unknownToken = `Bearer mst_${'x'.repeat(43)}`;
+
+type Via = 'checked' | 'lenient';
+
+interface CallOptions {
+  as?: string | undefined;
+  via?: Via;
+  /** The status the server must answer */
+  expect?: number;
+  /** The error code the server must answer */
+  code?: string;
+  headers?: Record<string, string>;
+  /** Sent as is, with this content type, instead of the JSON body */
+  raw?: { contentType: string; payload: string };
+}
+
+describe('the end-to-end run through Prism’s validation proxy', () => {
+  let test: TestApp;
+  let clock = NOW;
+  let checked: PrismProxy;
+  let lenient: PrismProxy;
+  const observed = new Map<string, Set<number>>();
+  const observedCodes = new Map<string, Set<string>>();
+  const tokens = { aarav: '', diya: '', rohan: '', admin: '', zoyaId: 0 };
+
+  beforeAll(async () => {
+    test = await startTestApp(
+      {
+        BODY_LIMIT_BYTES: String(BODY_LIMIT),
+        RATE_LIMIT_MAX: '5000',
+        AUTH_RATE_LIMIT_MAX: '500',
+      },
+      () => clock,
+    );
+    const upstream = await test.app.listen({ port: 0, host: '127.0.0.1' });
+    [checked, lenient] = await Promise.all([
+      startPrism(upstream),
+      startPrism(upstream, { validateRequest: false }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([checked?.stop(), lenient?.stop()]);
+    await test?.close().catch(() => {});
+  });
+
+  function record(operation: SpecOperation, answer: Answer): void {
+    observed.set(operation.id, (observed.get(operation.id) ?? new Set()).add(answer.status));
+    if (typeof answer.body?.code === 'string') {
+      observedCodes.set(operation.id, (observedCodes.get(operation.id) ?? new Set()).add(answer.body.code));
+    }
+  }
+
+  /** Calls an operation through a proxy; fails on anything Prism objects to, or an unexpected status. */
+  async function call(
+    id: string,
+    request: Partial<OperationRequest>,
+    options: CallOptions = {},
+  ): Promise<Answer> {
+    const operation = specOperation(id);
+    const full: OperationRequest = { path: {}, query: {}, headers: {}, ...request };
+    const proxy = options.via === 'lenient' ? lenient : checked;
+    const url = urlOf(operation, full);
+    const hasBody = full.body !== undefined || options.raw !== undefined;
+    const response = await fetch(`${proxy.url}${url}`, {
+      method: operation.method,
+      headers: {
+        ...full.headers,
+        ...options.headers,
+        ...(options.as ? { authorization: options.as } : {}),
+        ...(hasBody ? { 'content-type': options.raw?.contentType ?? 'application/json' } : {}),
+      },
+      ...(hasBody ? { body: options.raw?.payload ?? JSON.stringify(full.body) } : {}),
+    });
+    const contentType = response.headers.get('content-type') ?? undefined;
+    const text = await response.text();
+    const body: any = contentType?.includes('json') && text ? JSON.parse(text) : text;
+    const answer: Answer = { status: response.status, contentType, headers: {}, body };
+    const where = `${operation.method} ${url} via ${options.via ?? 'checked'} → ${answer.status} ${text.slice(0, 600)}`;
+    const violations = response.headers.get('sl-violations');
+    expect(violations, `Prism found violations: ${violations}\n${where}`).toBeNull();
+    const fromPrism = typeof body === 'object' && String(body?.type ?? '').startsWith(prismErrorType);
+    expect(fromPrism, `Prism refused it: ${where}`).toBe(false);
+    const violation = specViolationOf(operation.method, url, answer.status, contentType, body);
+    expect(violation, `${violation?.message}: ${where}`).toBeNull();
+    if (options.expect !== undefined) expect(answer.status, where).toBe(options.expect);
+    if (options.code !== undefined) expect(body?.code, where).toBe(options.code);
+    record(operation, answer);
+    return answer;
+  }
+
+  /** A request the spec refuses: Prism must refuse it too, with its own 422 naming the problem. */
+  async function refusedByPrism(
+    id: string,
+    request: OperationRequest,
+    as: string | undefined,
+  ): Promise<void> {
+    const operation = specOperation(id);
+    const response = await fetch(`${checked.url}${urlOf(operation, request)}`, {
+      method: operation.method,
+      headers: {
+        ...request.headers,
+        ...(as ? { authorization: as } : {}),
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    });
+    const body = (await response.json()) as { type?: string };
+    expect(
+      [response.status, body.type],
+      `${operation.id}: the spec refuses ${JSON.stringify(request)} but Prism passed it on: ${JSON.stringify(body)}`,
+    ).toEqual([422, `${prismErrorType}UNPROCESSABLE_ENTITY`]);
+  }
+
+  async function login(email: string, password = 'demo-password'): Promise<string> {
+    const answer = await call('auth.login', { body: { email, password } }, { expect: 200 });
+    return `Bearer ${answer.body.token}`;
+  }
+
+  it('is a proxy that fails answers departing from the spec (checked on a spec with one wrong type)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prism-self-check-'));
+    const wrong = structuredClone(specDocument) as any;
+    wrong.components.schemas.Health.properties.uptime_seconds = { type: 'string' };
+    writeFileSync(join(dir, 'wrong.yaml'), stringify(wrong));
+    const upstream = `http://127.0.0.1:${(test.app.server.address() as { port: number }).port}`;
+    const proxy = await startPrism(upstream, { document: join(dir, 'wrong.yaml') });
+    try {
+      const response = await fetch(`${proxy.url}/api/health`);
+      const body = (await response.json()) as { type?: string };
+      expect([response.status, body.type]).toEqual([500, `${prismErrorType}VIOLATIONS`]);
+      expect(response.headers.get('sl-violations')).toContain('uptime_seconds');
+    } finally {
+      await proxy.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the catalogue and the accounts', async () => {
+    await call('health.check', {}, { expect: 200 });
+    await call('health.ready', {}, { expect: 200 });
+    await call('areas.list', {}, { expect: 200 });
+    await call('pricing.get', {}, { expect: 200 });
+
+    const ira = { name: 'Ira Bhat', email: 'ira.bhat@example.com', password: 'a long enough password' };
+    await call('auth.register', { body: { ...ira, area_of_interest: 'Consulting' } }, { expect: 201 });
+    await call('auth.register', { body: ira }, { expect: 409, code: 'email_taken' });
+    await call(
+      'auth.register',
+      { body: { ...ira, email: 'ira.two@example.com', area_of_interest: 'Astrology' } },
+      { expect: 422, code: 'unknown_area' },
+    );
+
+    tokens.aarav = await login('aarav.sharma@example.com');
+    tokens.diya = await login('diya.patel@example.com');
+    tokens.rohan = await login('rohan.mehta@mentors.example.com');
+    tokens.admin = await login('admin@example.com');
+    await call(
+      'auth.login',
+      { body: { email: 'aarav.sharma@example.com', password: 'not the password' } },
+      { expect: 401, code: 'invalid_credentials' },
+    );
+    await call('auth.me', {}, { as: tokens.aarav, expect: 200 });
+
+    const spare = await login('kabir.jain@example.com');
+    await call('auth.logout', {}, { as: spare, expect: 200 });
+    await call('auth.logout', {}, { as: operator, expect: 400 });
+  });
+
+  it('manages mentors, their availability and slots', async () => {
+    await call(
+      'mentors.list',
+      { query: { area_of_expertise: 'Equity Research', duration: 45 } },
+      { expect: 200 },
+    );
+    await call('mentors.list', { query: { limit: 2 } }, { expect: 200 });
+    await call('mentors.get', { path: { id: demo.rohan } }, { expect: 200 });
+    await call('mentors.get', { path: { id: 999 } }, { expect: 404 });
+    await call('mentors.slots', { path: { id: demo.rohan }, query: { duration: 60 } }, { expect: 200 });
+    await call('mentors.slots', { path: { id: 999 } }, { expect: 404 });
+    await call(
+      'mentors.slots',
+      { path: { id: demo.rohan }, query: { from: '2026-12-03T00:00:00Z', to: '2026-12-02T00:00:00Z' } },
+      { expect: 400 },
+    );
+
+    const zoya = {
+      name: 'Zoya Khan',
+      areas_of_expertise: ['Strategy'],
+      weekly: [{ day: 'tue', start: '19:00', end: '21:00' }],
+    };
+    const created = await call('mentors.create', { body: zoya }, { as: operator, expect: 201 });
+    tokens.zoyaId = created.body.id;
+    await call(
+      'mentors.create',
+      { body: { ...zoya, areas_of_expertise: ['Astrology'] } },
+      { as: operator, expect: 422 },
+    );
+    await call('mentors.create', { body: zoya }, { as: tokens.aarav, expect: 403 });
+
+    const zoyaId = created.body.id;
+    await call(
+      'mentors.update',
+      { path: { id: zoyaId }, body: { headline: 'Strategy director' } },
+      { as: operator, expect: 200 },
+    );
+    await call(
+      'mentors.update',
+      { path: { id: zoyaId }, body: { headline: 'Mine now' } },
+      { as: tokens.aarav, expect: 403 },
+    );
+    await call(
+      'mentors.update',
+      { path: { id: 999 }, body: { headline: 'Nobody' } },
+      { as: operator, expect: 404 },
+    );
+    await call(
+      'mentors.update',
+      { path: { id: zoyaId }, body: { areas_of_expertise: ['Astrology'] } },
+      { as: operator, expect: 422 },
+    );
+
+    await call('mentors.availability', { path: { id: demo.rohan } }, { expect: 200 });
+    await call('mentors.availability', { path: { id: 999 } }, { expect: 404 });
+    const week = { weekly: [{ day: 'tue', start: '19:00', end: '21:00' }], overrides: [] };
+    await call(
+      'mentors.setAvailability',
+      { path: { id: zoyaId }, body: week },
+      { as: operator, expect: 200 },
+    );
+    await call(
+      'mentors.setAvailability',
+      { path: { id: zoyaId }, body: week },
+      { as: tokens.aarav, expect: 403 },
+    );
+    await call('mentors.setAvailability', { path: { id: 999 }, body: week }, { as: operator, expect: 404 });
+
+    const account = {
+      email: 'zoya.khan@mentors.example.com',
+      password: 'a long enough password',
+      role: 'mentor',
+    };
+    await call(
+      'auth.createAccount',
+      { body: { ...account, mentor_id: zoyaId } },
+      { as: operator, expect: 201 },
+    );
+    await call(
+      'auth.createAccount',
+      { body: { ...account, email: 'zoya.k@mentors.example.com', mentor_id: zoyaId } },
+      { as: operator, expect: 409, code: 'account_exists' },
+    );
+    await call(
+      'auth.createAccount',
+      { body: { ...account, email: 'nobody@mentors.example.com', mentor_id: 999 } },
+      { as: operator, expect: 404 },
+    );
+    await call(
+      'auth.createAccount',
+      { body: { ...account, mentor_id: zoyaId } },
+      { as: tokens.aarav, expect: 403 },
+    );
+
+    await call(
+      'slots.search',
+      { query: { area_of_expertise: 'Equity Research', timezone: 'Asia/Kolkata' } },
+      { expect: 200 },
+    );
+    await call('slots.search', { query: { area_of_expertise: 'Astrology' } }, { expect: 422 });
+    await call(
+      'slots.search',
+      { query: { area_of_expertise: 'Equity Research', student_id: 2 } },
+      { as: tokens.aarav, expect: 403 },
+    );
+    await call(
+      'slots.search',
+      { query: { area_of_expertise: 'Equity Research', student_id: 999 } },
+      { as: operator, expect: 404 },
+    );
+  });
+
+  it('manages students', async () => {
+    const mira = { name: 'Mira Sen', email: 'mira.sen@example.com' };
+    await call('students.create', { body: mira }, { as: operator, expect: 201 });
+    await call('students.create', { body: mira }, { as: operator, expect: 409 });
+    await call(
+      'students.create',
+      { body: { ...mira, email: 'mira.two@example.com', area_of_interest: 'Astrology' } },
+      { as: operator, expect: 422 },
+    );
+    await call('students.create', { body: mira }, { as: tokens.aarav, expect: 403 });
+
+    await call('students.get', { path: { id: demo.students.aarav } }, { as: tokens.aarav, expect: 200 });
+    await call('students.get', { path: { id: demo.students.diya } }, { as: tokens.aarav, expect: 403 });
+    await call('students.get', { path: { id: 999 } }, { as: operator, expect: 404 });
+
+    const aarav = { path: { id: demo.students.aarav } };
+    await call(
+      'students.update',
+      { ...aarav, body: { area_of_interest: 'Consulting' } },
+      { as: tokens.aarav, expect: 200 },
+    );
+    await call(
+      'students.update',
+      { path: { id: demo.students.diya }, body: { name: 'Not Diya' } },
+      { as: tokens.aarav, expect: 403 },
+    );
+    await call(
+      'students.update',
+      { path: { id: 999 }, body: { name: 'Nobody' } },
+      { as: operator, expect: 404 },
+    );
+    await call(
+      'students.update',
+      { ...aarav, body: { email: 'diya.patel@example.com' } },
+      { as: tokens.aarav, expect: 409 },
+    );
+    await call(
+      'students.update',
+      { ...aarav, body: { area_of_interest: 'Astrology' } },
+      { as: tokens.aarav, expect: 422 },
+    );
+  });
+
+  it('books, moves and cancels sessions', async () => {
+    const rohanAt = (start_time: string, extra: Record<string, unknown> = {}) => ({
+      body: { mentor_id: demo.rohan, start_time, duration: 30, ...extra },
+    });
+    const first = await call(
+      'bookings.create',
+      { ...rohanAt('2026-12-01T19:00:00+05:30'), headers: { 'Idempotency-Key': 'e2e-first' } },
+      { as: tokens.aarav, expect: 201 },
+    );
+    const bookingA = first.body.booking_id as number;
+    await call(
+      'bookings.create',
+      { ...rohanAt('2026-12-01T19:00:00+05:30'), headers: { 'Idempotency-Key': 'e2e-first' } },
+      { as: tokens.aarav, expect: 201 },
+    );
+    await call(
+      'bookings.create',
+      {
+        ...rohanAt('2026-12-01T19:00:00+05:30', { duration: 45 }),
+        headers: { 'Idempotency-Key': 'e2e-first' },
+      },
+      { as: tokens.aarav, expect: 422, code: 'idempotency_key_reused' },
+    );
+    await call('bookings.create', rohanAt('2026-12-01T19:00:00+05:30'), {
+      as: tokens.diya,
+      expect: 409,
+      code: 'slot_taken',
+    });
+    await call(
+      'bookings.create',
+      { body: { mentor_id: demo.ananya, start_time: '2026-12-01T19:00:00+05:30', duration: 30 } },
+      { as: tokens.aarav, expect: 409, code: 'student_busy' },
+    );
+    await call(
+      'bookings.create',
+      {
+        body: {
+          student_id: demo.students.saanvi,
+          area_of_expertise: 'Equity Research',
+          start_time: '2026-12-01T19:00:00+05:30',
+          duration: 30,
+        },
+      },
+      { as: operator, expect: 409, code: 'no_mentor_available' },
+    );
+    await call(
+      'bookings.create',
+      { body: { mentor_id: 999, start_time: '2026-12-02T19:00:00+05:30', duration: 30 } },
+      { as: tokens.aarav, expect: 404 },
+    );
+    await call(
+      'bookings.create',
+      { body: { area_of_expertise: 'Astrology', start_time: '2026-12-02T19:00:00+05:30', duration: 30 } },
+      { as: tokens.aarav, expect: 422, code: 'unknown_area' },
+    );
+    const refusals: [string, Record<string, unknown>, string][] = [
+      ['2026-12-02T19:00:00+05:30', { area_of_expertise: 'FMCG Sales' }, 'area_not_offered'],
+      ['2026-12-02T10:00:00+05:30', {}, 'outside_availability'],
+      ['2026-12-02T19:10:00+05:30', {}, 'off_grid'],
+      ['2026-11-30T19:00:00+05:30', {}, 'in_the_past'],
+      ['2026-12-01T06:30:00+05:30', {}, 'too_soon'],
+      ['2027-03-01T19:00:00+05:30', {}, 'beyond_horizon'],
+      ['2026-12-02T19:00:00+05:30', { cost: 1 }, 'price_mismatch'],
+    ];
+    for (const [start, extra, code] of refusals) {
+      await call('bookings.create', rohanAt(start, extra), { as: tokens.aarav, expect: 422, code });
+    }
+    await call('bookings.create', rohanAt('2026-12-02T19:00:00+05:30', { student_id: demo.students.diya }), {
+      as: tokens.aarav,
+      expect: 403,
+    });
+    await call('bookings.create', rohanAt('2026-12-02T19:00:00+05:30'), { as: tokens.rohan, expect: 403 });
+
+    // A mentor with one session a day: the second one that day is refused.
+    const zoyaId = tokens.zoyaId;
+    await call(
+      'mentors.update',
+      { path: { id: zoyaId }, body: { max_sessions_per_day: 1 } },
+      { as: operator, expect: 200 },
+    );
+    const zoyaAt = (start_time: string) => ({ body: { mentor_id: zoyaId, start_time, duration: 30 } });
+    await call('bookings.create', zoyaAt('2026-12-08T19:00:00+05:30'), { as: tokens.diya, expect: 201 });
+    await call('bookings.create', zoyaAt('2026-12-08T20:00:00+05:30'), {
+      as: tokens.aarav,
+      expect: 422,
+      code: 'daily_limit_reached',
+    });
+
+    await call('bookings.list', { query: { upcoming: true } }, { as: tokens.aarav, expect: 200 });
+    await call('bookings.list', { query: { limit: 1 } }, { as: operator, expect: 200 });
+    await call(
+      'bookings.list',
+      { query: { student_id: demo.students.diya } },
+      { as: tokens.aarav, expect: 403 },
+    );
+    await call('bookings.get', { path: { id: bookingA } }, { as: tokens.aarav, expect: 200 });
+    await call('bookings.get', { path: { id: bookingA } }, { as: tokens.diya, expect: 403 });
+    await call('bookings.get', { path: { id: 999 } }, { as: operator, expect: 404 });
+
+    // Moves: to a free slot, into another's session, into the student's own other session.
+    const moveA = (body: Record<string, unknown>, as: string, expected: number, code?: string) =>
+      call(
+        'bookings.reschedule',
+        { path: { id: bookingA }, body },
+        { as, expect: expected, ...(code ? { code } : {}) },
+      );
+    await moveA({ start_time: '2026-12-08T19:00:00+05:30', duration: 45 }, tokens.aarav, 200);
+    await call('bookings.create', rohanAt('2026-12-09T19:00:00+05:30'), { as: tokens.diya, expect: 201 });
+    await moveA({ start_time: '2026-12-09T19:00:00+05:30' }, tokens.aarav, 409, 'slot_taken');
+    const other = await call(
+      'bookings.create',
+      { body: { mentor_id: demo.ananya, start_time: '2026-12-10T19:00:00+05:30', duration: 30 } },
+      { as: tokens.aarav, expect: 201 },
+    );
+    await moveA({ start_time: '2026-12-10T19:00:00+05:30', duration: 30 }, tokens.aarav, 409, 'student_busy');
+    await moveA({ start_time: '2026-12-08T19:10:00+05:30' }, tokens.aarav, 422, 'off_grid');
+    await moveA({ start_time: '2026-12-08T19:00:00+05:30' }, tokens.diya, 403);
+    await call(
+      'bookings.reschedule',
+      { path: { id: 999 }, body: { start_time: '2026-12-08T19:00:00+05:30' } },
+      { as: operator, expect: 404 },
+    );
+
+    const otherId = other.body.booking_id as number;
+    await call(
+      'bookings.cancel',
+      { path: { id: otherId }, body: { reason: 'Interview moved' } },
+      { as: tokens.aarav, expect: 200 },
+    );
+    await call(
+      'bookings.cancel',
+      { path: { id: otherId }, body: {} },
+      { as: tokens.aarav, expect: 409, code: 'booking_not_active' },
+    );
+    await call(
+      'bookings.reschedule',
+      { path: { id: otherId }, body: { start_time: '2026-12-11T19:00:00+05:30' } },
+      { as: tokens.aarav, expect: 409 },
+    );
+    await call('bookings.cancel', { path: { id: bookingA }, body: {} }, { as: tokens.diya, expect: 403 });
+    await call('bookings.cancel', { path: { id: 999 }, body: {} }, { as: operator, expect: 404 });
+    await call('bookings.history', { path: { id: bookingA } }, { as: tokens.aarav, expect: 200 });
+    await call('bookings.history', { path: { id: bookingA } }, { as: tokens.diya, expect: 403 });
+    await call('bookings.history', { path: { id: 999 } }, { as: operator, expect: 404 });
+
+    // Close to the session students may no longer change it; once it started nobody may.
+    const soon = await call('bookings.create', rohanAt('2026-12-01T19:00:00+05:30'), {
+      as: tokens.aarav,
+      expect: 201,
+    });
+    const soonId = soon.body.booking_id as number;
+    clock = Date.parse('2026-12-01T02:00:00Z');
+    await call(
+      'bookings.cancel',
+      { path: { id: soonId }, body: {} },
+      { as: tokens.aarav, expect: 422, code: 'change_cutoff_passed' },
+    );
+    await call(
+      'bookings.reschedule',
+      { path: { id: soonId }, body: { start_time: '2026-12-02T19:00:00+05:30' } },
+      { as: tokens.aarav, expect: 422, code: 'change_cutoff_passed' },
+    );
+    clock = Date.parse('2026-12-01T13:40:00Z');
+    await call(
+      'bookings.cancel',
+      { path: { id: soonId }, body: {} },
+      { as: operator, expect: 422, code: 'booking_started' },
+    );
+    clock = NOW;
+  });
+
+  it('answers every operation: a bad token, broken inputs, oversized and non-JSON bodies', async () => {
+    const hints = hintsFor(['Equity Research', 'Consulting']);
+    for (const operation of specOperations) {
+      const example = exampleCall(operation);
+      await call(operation.id, example, { as: unknownToken, expect: 401 });
+
+      if (canBreak(operation)) {
+        const [broken] = fc.sample(brokenRequestArbitrary(operation, hints, []), { seed: 7, numRuns: 1 });
+        if (!broken) throw new Error(`No broken input for ${operation.id}`);
+        await refusedByPrism(operation.id, broken.request, operator);
+        await call(operation.id, broken.request, { as: operator, via: 'lenient', expect: 400 });
+      }
+      if (operation.body) {
+        const padding = 'x'.repeat(BODY_LIMIT + 1000);
+        const oversized = { ...example, body: { ...(example.body as object), padding } };
+        await call(operation.id, oversized, { as: operator, expect: 413 });
+        await call(operation.id, example, {
+          as: operator,
+          via: 'lenient',
+          expect: 415,
+          raw: { contentType: 'text/plain', payload: 'not json' },
+        });
+      }
+    }
+  });
+
+  it('answers 500 (and readiness 503) when the database is gone, never with internals', async () => {
+    await test.app.db.knex.destroy();
+    for (const operation of specOperations) {
+      const answer = await call(operation.id, exampleCall(operation), {
+        as: unknownToken,
+        expect: 500,
+        code: 'internal_error',
+      });
+      expect(JSON.stringify(answer.body)).not.toMatch(/sqlite|knex|select|stack/i);
+    }
+    await call('health.ready', {}, { expect: 503, code: 'not_ready' });
+  });
+
+  it('answers 429 on every operation once a client exceeds its budget', async () => {
+    // Spend the budgets directly (same client address as the proxy), then call through Prism.
+    for (const url of ['/api/health', '/api/auth/login']) {
+      for (let spent = 0; spent < 6000; spent += 1) {
+        const response = await test.app.inject({
+          method: url.endsWith('login') ? 'POST' : 'GET',
+          url,
+          payload: url.endsWith('login') ? {} : undefined,
+        });
+        if (response.statusCode === 429) break;
+      }
+    }
+    for (const operation of specOperations) {
+      await call(operation.id, exampleCall(operation), { as: operator, expect: 429, code: 'rate_limited' });
+    }
+  });
+
+  it('has called every operation and provoked every status the spec documents for it', () => {
+    const missing: string[] = [];
+    const lines: string[] = [];
+    for (const operation of specOperations) {
+      const seen = observed.get(operation.id) ?? new Set<number>();
+      const excused = { ...unreachable['*'], ...unreachable[operation.id] };
+      for (const status of reachableAnyway[operation.id] ?? []) delete excused[status];
+      for (const status of operation.statuses) {
+        if (!seen.has(status) && !(status in excused)) missing.push(`${operation.id} ${status}`);
+      }
+      const codes = [...operation.errorCodes.values()].flat();
+      const seenCodes = observedCodes.get(operation.id) ?? new Set<string>();
+      lines.push(
+        `  ${operation.id.padEnd(24)} statuses ${[...seen].sort().join(' ')}; codes ${codes.filter((code) => seenCodes.has(code)).length}/${codes.length}`,
+      );
+    }
+    console.log(['Prism e2e: statuses answered per operation', ...lines].join('\n'));
+    expect(
+      missing,
+      'documented statuses never answered (provoke them above, or list why they cannot be)',
+    ).toEqual([]);
+  });
+});
