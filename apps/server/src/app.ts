@@ -19,6 +19,7 @@ import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js'
 import { mountProtection } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
+import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
 import { hashPassword } from './services/passwords.js';
@@ -119,10 +120,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const isOperatorToken = operatorTokenCheck(config);
+  const answers = new AnswerCache();
   const servicesOf = async (request: FastifyRequest): Promise<ServiceContext> => ({
     db,
     config,
     now,
+    answers,
     log: request.log,
     actor: await actorOf(db, config, request.headers.authorization, now(), isOperatorToken),
   });

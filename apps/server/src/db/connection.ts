@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 export type Dialect = 'sqlite' | 'pg';
@@ -8,13 +9,41 @@ export type Dialect = 'sqlite' | 'pg';
 export interface Database {
   knex: Knex;
   dialect: Dialect;
+  /**
+   * A token that changes whenever committed data may have changed, by this process or any other
+   * sharing the database; null when it cannot be told. Read it before reading the data an answer is
+   * computed from: an answer is then never stored under a token newer than its data.
+   */
+  dataVersion(): Promise<string | null>;
   close(): Promise<void>;
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 interface BetterSqliteConnection {
-  pragma(statement: string): unknown;
+  pragma(statement: string, options?: { simple: boolean }): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Prepared statements kept per connection; knex prepares every query anew, which costs more than running it. */
+const PREPARED_STATEMENTS_KEPT = 500;
+
+/**
+ * Reuses better-sqlite3's prepared statements by SQL text. knex runs each statement to completion
+ * (`all`/`run`, synchronous) before the next one starts, so one statement object never serves two
+ * queries at once; SQLite re-prepares a statement by itself when a migration changes the schema.
+ */
+function reusePreparedStatements(connection: BetterSqliteConnection): void {
+  const prepare = connection.prepare.bind(connection);
+  const statements = new LRUCache<string, object>({ max: PREPARED_STATEMENTS_KEPT });
+  connection.prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql) as object;
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 }
 interface NodeSqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
@@ -33,7 +62,10 @@ const sqlitePragmas = [
 ];
 
 /** Knex options for the configured database; SQLite files get their folder created, never a reset. */
-export function knexConfigFor(database: Config['database']): Knex.Config {
+export function knexConfigFor(
+  database: Config['database'],
+  onBetterSqliteConnection: (connection: BetterSqliteConnection) => void = () => {},
+): Knex.Config {
   if (database.client === 'pg') {
     return {
       client: 'pg',
@@ -57,6 +89,8 @@ export function knexConfigFor(database: Config['database']): Knex.Config {
         afterCreate(connection: BetterSqliteConnection, done: (error: Error | null, c: unknown) => void) {
           try {
             for (const pragma of sqlitePragmas) connection.pragma(pragma);
+            reusePreparedStatements(connection);
+            onBetterSqliteConnection(connection);
             done(null, connection);
           } catch (error) {
             done(error as Error, connection);
@@ -82,12 +116,78 @@ export function knexConfigFor(database: Config['database']): Knex.Config {
 }
 
 export function openDatabase(database: Config['database']): Database {
-  const knex = knexFactory(knexConfigFor(database));
-  if (database.client !== 'pg') beginSqliteTransactionsImmediately(knex);
+  // better-sqlite3 answers synchronously: its data version is read straight from the connection,
+  // which costs a fraction of a query through knex's pool.
+  let betterSqlite: BetterSqliteConnection | undefined;
+  const knex = knexFactory(
+    knexConfigFor(database, (connection) => {
+      betterSqlite = connection;
+    }),
+  );
+  const dialect: Dialect = database.client === 'pg' ? 'pg' : 'sqlite';
+  if (dialect === 'sqlite') beginSqliteTransactionsImmediately(knex);
+  const readExternalVersion =
+    database.client === 'better-sqlite3'
+      ? async () => (betterSqlite ?? (await connectionOf(knex))).pragma('data_version', { simple: true })
+      : externalVersionThroughKnex(knex, dialect);
   return {
     knex,
-    dialect: database.client === 'pg' ? 'pg' : 'sqlite',
+    dialect,
+    dataVersion: dataVersionReader(knex, readExternalVersion),
     close: () => knex.destroy(),
+  };
+}
+
+/** The pool's one better-sqlite3 connection, created if it is not yet. */
+async function connectionOf(knex: Knex): Promise<BetterSqliteConnection> {
+  const client = knex.client as {
+    acquireConnection(): Promise<BetterSqliteConnection>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
+  const connection = await client.acquireConnection();
+  await client.releaseConnection(connection);
+  return connection;
+}
+
+function externalVersionThroughKnex(knex: Knex, dialect: Dialect): () => Promise<unknown> {
+  const sql = dialect === 'pg' ? 'select pg_current_snapshot()::text as version' : 'PRAGMA data_version';
+  return async () => {
+    const result = await knex.raw(sql);
+    const row = (dialect === 'pg' ? result.rows[0] : result[0]) as Record<string, unknown> | undefined;
+    return row ? Object.values(row)[0] : undefined;
+  };
+}
+
+const READ_ONLY_STATEMENT = /^\s*(select|pragma)\b/i;
+
+/**
+ * The data version: statements this process sent that may write (counted as they are sent) and the
+ * database's own sign of what others committed. SQLite's `PRAGMA data_version` changes when another
+ * connection commits (never for this one's own commits, hence the count). On PostgreSQL the current
+ * snapshot (`xmin:xmax:in-progress ids`) changes whenever a writing transaction starts or ends, in
+ * any process, including this one; its commit counts once it is visible to new snapshots, unlike
+ * the WAL position, which moves a moment before.
+ */
+function dataVersionReader(
+  knex: Knex,
+  readExternalVersion: () => Promise<unknown>,
+): () => Promise<string | null> {
+  let statementsThatMayWrite = 0;
+  knex.on('query', (query: { sql?: string }) => {
+    if (!READ_ONLY_STATEMENT.test(query.sql ?? '')) statementsThatMayWrite += 1;
+  });
+  let unavailable = false;
+  return async () => {
+    if (unavailable) return null;
+    const local = statementsThatMayWrite;
+    try {
+      const external = await readExternalVersion();
+      return external === undefined || external === null ? null : `${local}:${String(external)}`;
+    } catch (error) {
+      // PostgreSQL before 13 has no pg_current_snapshot(): answers are then always computed afresh.
+      if ((error as { code?: unknown }).code === '42883') unavailable = true;
+      return null;
+    }
   };
 }
 

@@ -51,15 +51,29 @@ export function parseInstant(text: string, defaultZone: string): number | null {
   return wallClockAt(defaultZone, instant) === wall ? instant : null;
 }
 
+/**
+ * Formatted instants, kept: `Date#toISOString` costs about 1.7 µs on Node 20, and a mentors page
+ * formats thousands of slot times, nearly all of them already formatted for an earlier answer.
+ */
+const isoTexts = new Map<number, string>();
+const ISO_TEXTS_KEPT = 50_000;
+
 export function toIsoUtc(ms: number): string {
-  return new Date(ms).toISOString();
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    // Wholesale forgetting keeps memory bounded at the cost of a re-format now and then.
+    if (isoTexts.size >= ISO_TEXTS_KEPT) isoTexts.clear();
+    isoTexts.set(ms, text);
+  }
+  return text;
 }
 
 /** An instant as RFC 3339 in a zone's local time with its offset (`2026-12-01T19:00:00+05:30`), `Z` for UTC. */
 export function toIsoInZone(ms: number, timezone: string): string {
   const wall = wallClockAt(timezone, ms);
   const offsetMinutes = Math.round((wall - ms) / MINUTE_MS);
-  const local = new Date(wall).toISOString().slice(0, 19);
+  const local = toIsoUtc(wall).slice(0, 19);
   if (offsetMinutes === 0) return `${local}Z`;
   const sign = offsetMinutes > 0 ? '+' : '-';
   const absolute = Math.abs(offsetMinutes);

@@ -30,6 +30,30 @@ function nextPageLink(request: FastifyRequest, cursor: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
+/** JSON texts of answers shared between requests (kept answers are frozen objects), by answer. */
+const jsonOfSharedAnswers = new WeakMap<object, string>();
+
+/**
+ * The answer as JSON, checked against the operation's response schema. An answer the service
+ * shares between requests (see services/answer-cache.ts) is checked and serialised once.
+ */
+function checkedJsonOf(operation: Operation, payload: unknown, request: FastifyRequest): string {
+  const shared = typeof payload === 'object' && payload !== null && Object.isFrozen(payload);
+  const kept = shared ? jsonOfSharedAnswers.get(payload) : undefined;
+  if (kept !== undefined) return kept;
+  const checked = operation.response.safeParse(payload);
+  if (!checked.success) {
+    request.log.error(
+      { issues: checked.error.issues, operation: operation.id },
+      'response does not match the contract',
+    );
+    throw new Error(`Response of ${operation.id} does not match the contract`);
+  }
+  const json = JSON.stringify(checked.data);
+  if (shared) jsonOfSharedAnswers.set(payload, json);
+  return json;
+}
+
 /**
  * Mounts every operation of the contract as a REST route. Path, query and body are merged and
  * validated by the same schema the tRPC procedure uses, so both surfaces accept and refuse alike.
@@ -68,15 +92,10 @@ export function mountRestOperations(
           if (page.nextCursor) reply.header('link', nextPageLink(request, page.nextCursor));
           payload = page.items;
         }
-        const checked = operation.response.safeParse(payload);
-        if (!checked.success) {
-          request.log.error(
-            { issues: checked.error.issues, operation: operation.id },
-            'response does not match the contract',
-          );
-          throw new Error(`Response of ${operation.id} does not match the contract`);
-        }
-        return reply.code(operation.successStatus).send(checked.data);
+        return reply
+          .code(operation.successStatus)
+          .type('application/json; charset=utf-8')
+          .send(checkedJsonOf(operation, payload, request));
       },
     });
   }

@@ -16,6 +16,7 @@ import {
   type TRPCMutationProcedure,
   type TRPCQueryProcedure,
 } from '@trpc/server';
+import type { z } from 'zod';
 import { AppError, busyErrorOf } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
 import { problemPartsOf } from './problem.js';
@@ -97,6 +98,19 @@ export function trpcErrorOf(error: AppError): TRPCError {
   return new TRPCError({ code, message: error.detail, cause: error });
 }
 
+/**
+ * Checks every answer against the contract; an answer the service shares between requests (kept
+ * answers are frozen, see services/answer-cache.ts) is checked once and its checked form reused.
+ */
+function outputParserOf(schema: z.ZodType): (value: unknown) => unknown {
+  const checkedShared = new WeakMap<object, unknown>();
+  return (value) => {
+    if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return schema.parse(value);
+    if (!checkedShared.has(value)) checkedShared.set(value, schema.parse(value));
+    return checkedShared.get(value);
+  };
+}
+
 function procedureOf(operation: Operation, handler: ServiceHandler) {
   const takesInput = Boolean(operation.params || operation.query || operation.body);
   // Access is decided before the input is even parsed, as on REST.
@@ -108,9 +122,10 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     }
     return next();
   });
+  const output = outputParserOf(trpcOutputSchemaOf(operation));
   const base = takesInput
-    ? authorized.input(inputSchemaOf(operation)).output(trpcOutputSchemaOf(operation))
-    : authorized.output(trpcOutputSchemaOf(operation));
+    ? authorized.input(inputSchemaOf(operation)).output(output)
+    : authorized.output(output);
   const resolve = async ({ ctx, input }: { ctx: TrpcContext; input: unknown }) => {
     try {
       return await handler(ctx.services, input);

@@ -21,7 +21,7 @@ import { AppError, invalidInput, notFound } from './errors.js';
 import { idempotentRequestOf, isKeyCollision, replay, storeAnswer, storedAnswerOf } from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
 import { loadSchedules, type MentorSchedule, type MentorScheduleSource, openSlotsOf } from './schedules.js';
-import { studentById } from './students.js';
+import { requireStudentExists } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
 
@@ -146,13 +146,17 @@ interface Plan {
   movingBookingId?: number;
 }
 
+/** Inserts a confirmed booking; answers its id and the instant it was created. */
+type Draft = Omit<Plan, 'priceMinor'>;
+type Area = { id: number; name: string };
+
 async function insertBooking(
   trx: Knex.Transaction,
   ctx: ServiceContext,
   plan: Plan,
   mentorId: number,
-): Promise<number> {
-  const now = new Date(ctx.now());
+): Promise<BookingMade> {
+  const createdAt = ctx.now();
   const [inserted] = await trx('bookings')
     .insert({
       student_id: plan.studentId,
@@ -164,11 +168,31 @@ async function insertBooking(
       price_minor: plan.priceMinor,
       currency: ctx.config.pricing.currency,
       status: 'confirmed',
-      created_at: now,
-      updated_at: now,
+      created_at: new Date(createdAt),
+      updated_at: new Date(createdAt),
     })
     .returning('id');
-  return typeof inserted === 'object' ? inserted.id : inserted;
+  const bookingId: number = typeof inserted === 'object' ? inserted.id : inserted;
+  return { bookingId, mentorId, plan, createdAt };
+}
+
+/** A booking just made, as the API shows it, without reading it back. */
+function presentMade(ctx: ServiceContext, made: BookingMade, areaName: string | null): Booking {
+  return present({
+    id: made.bookingId,
+    student_id: made.plan.studentId,
+    mentor_id: made.mentorId,
+    area_name: areaName,
+    start_at: made.plan.start,
+    end_at: made.plan.end,
+    duration_minutes: made.plan.durationMinutes,
+    price_minor: made.plan.priceMinor,
+    currency: ctx.config.pricing.currency,
+    status: 'confirmed',
+    cancellation_reason: null,
+    created_at: made.createdAt,
+    updated_at: made.createdAt,
+  });
 }
 
 async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<void> {
@@ -241,22 +265,56 @@ function rethrowOverlap(error: unknown, mentors: MentorScheduleSource[]): never 
   throw error;
 }
 
-type AfterWrite = (trx: Knex.Transaction, bookingId: number) => Promise<void>;
+interface BookingMade {
+  bookingId: number;
+  mentorId: number;
+  plan: Plan;
+  createdAt: number;
+}
 
-async function bookNamedMentor(ctx: ServiceContext, plan: Plan, mentorId: number, afterWrite: AfterWrite) {
+/** Runs in the booking's transaction once it is written, e.g. to store the idempotent answer with it. */
+type AfterWrite = (trx: Knex.Transaction, made: BookingMade) => Promise<void>;
+
+/**
+ * Books a named mentor. The mentor is read once, inside the transaction, where the offered area and
+ * the price of its tier are checked before the slot. The student's own overlap is left to the
+ * database's guard (trigger or exclusion constraint), which refuses the insert as `student_busy`.
+ */
+async function bookNamedMentor(
+  ctx: ServiceContext,
+  draft: Draft,
+  request: { mentorId: number; area: Area | undefined; sentCost: number | undefined },
+  afterWrite: AfterWrite,
+): Promise<BookingMade> {
   return ctx.db.knex.transaction(async (trx) => {
-    await lockMentors(trx, ctx, [mentorId]);
-    const mentor = await loadMentor(trx, mentorId);
+    await lockMentors(trx, ctx, [request.mentorId]);
+    const mentor = await loadMentor(trx, request.mentorId);
+    if (request.area) await refuseAreaNotOffered(trx, mentor.id, request.area);
+    const plan: Plan = {
+      ...draft,
+      priceMinor: priceFor(ctx, draft.durationMinutes, mentor.is_premium, request.sentCost),
+    };
     const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
     if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
     if (refusal) throw refusalError(refusal, ctx);
-    await refuseStudentOverlap(trx, plan);
-    const bookingId = await insertBooking(trx, ctx, plan, mentorId).catch((error) =>
+    const made = await insertBooking(trx, ctx, plan, mentor.id).catch((error) =>
       rethrowOverlap(error, [mentor]),
     );
-    await afterWrite(trx, bookingId);
-    return bookingId;
+    await afterWrite(trx, made);
+    return made;
   });
+}
+
+async function refuseAreaNotOffered(
+  db: Knex | Knex.Transaction,
+  mentorId: number,
+  area: Area,
+): Promise<void> {
+  const offers = await db('mentor_areas')
+    .select('mentor_id')
+    .where({ mentor_id: mentorId, area_id: area.id })
+    .first();
+  if (!offers) throw new AppError('area_not_offered', `Mentor ${mentorId} does not offer ${area.name}`);
 }
 
 async function candidatesOf(
@@ -301,6 +359,7 @@ async function bookAssignedMentor(
       (refusal) => refusal !== null && timeRefusals.has(refusal),
     );
     if (timeRefusal) throw refusalError(timeRefusal, ctx);
+    // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
     await refuseStudentOverlap(trx, plan);
     const free = [...refusals].filter(([, refusal]) => refusal === null).map(([schedule]) => schedule);
     const ranked = rankMentors(
@@ -314,9 +373,9 @@ async function bookAssignedMentor(
     for (const mentorId of ranked) {
       try {
         // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
-        const bookingId = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentorId));
-        await afterWrite(trx, bookingId);
-        return bookingId;
+        const made = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentorId));
+        await afterWrite(trx, made);
+        return made;
       } catch (error) {
         if (overlapPartyOf(error) !== 'mentor') rethrowOverlap(error, candidates);
       }
@@ -333,7 +392,7 @@ async function bookAssignedMentor(
 async function nextSlotHints(
   ctx: ServiceContext,
   mentors: MentorScheduleSource[],
-  plan: Plan,
+  plan: Draft,
 ): Promise<SlotHint[]> {
   const from = Math.max(plan.start, ctx.now());
   const to = from + HINT_WINDOW_DAYS * DAY_MS;
@@ -361,7 +420,7 @@ async function nextSlotHints(
 }
 
 /** Runs a booking write; a slot conflict comes back as a 409 carrying the next open slots. */
-async function withSlotHints<T>(ctx: ServiceContext, plan: Plan, write: () => Promise<T>): Promise<T> {
+async function withSlotHints<T>(ctx: ServiceContext, plan: Draft, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
@@ -414,44 +473,29 @@ async function createBookingOnce(
     throw invalidInput('/mentor_id', 'Send mentor_id, or area_of_expertise to have a mentor assigned');
   }
   const studentId = studentIdFor(ctx, input.student_id);
-  await studentById(ctx.db.knex, studentId);
+  await requireStudentExists(ctx.db.knex, studentId);
   const [area] = input.area_of_expertise ? await areasByName(ctx, [input.area_of_expertise]) : [];
+  const draft: Draft = { start, end, durationMinutes: input.duration, studentId, areaId: area?.id ?? null };
 
-  let isPremium = input.premium ?? false;
-  if (input.mentor_id !== undefined) {
-    const mentor = await loadMentor(ctx.db.knex, input.mentor_id);
-    isPremium = mentor.is_premium;
-    if (area) {
-      const offers = await ctx.db
-        .knex('mentor_areas')
-        .where({ mentor_id: mentor.id, area_id: area.id })
-        .first();
-      if (!offers) throw new AppError('area_not_offered', `Mentor ${mentor.id} does not offer ${area.name}`);
-    }
-  }
-  const plan: Plan = {
-    start,
-    end,
-    durationMinutes: input.duration,
-    studentId,
-    areaId: area?.id ?? null,
-    priceMinor: priceFor(ctx, input.duration, isPremium, input.cost),
-  };
   let answer: BookingCreated | undefined;
-  const recordAnswer: AfterWrite = async (trx, bookingId) => {
+  const recordAnswer: AfterWrite = async (trx, made) => {
     answer = {
       message: 'Booking confirmed',
-      booking_id: bookingId,
-      booking: await bookingById(trx, bookingId),
+      booking_id: made.bookingId,
+      booking: presentMade(ctx, made, area?.name ?? null),
     };
     await afterWrite(trx, answer);
   };
-  const bookingId = await withSlotHints(ctx, plan, () =>
-    input.mentor_id !== undefined
-      ? bookNamedMentor(ctx, plan, input.mentor_id, recordAnswer)
-      : bookAssignedMentor(ctx, area?.name ?? '', plan, isPremium, recordAnswer),
-  );
-  ctx.log.info({ bookingId, mentorId: answer?.booking.mentor_id, studentId }, 'booking confirmed');
+  const made = await withSlotHints(ctx, draft, () => {
+    if (input.mentor_id !== undefined) {
+      const request = { mentorId: input.mentor_id, area, sentCost: input.cost };
+      return bookNamedMentor(ctx, draft, request, recordAnswer);
+    }
+    const premium = input.premium ?? false;
+    const plan: Plan = { ...draft, priceMinor: priceFor(ctx, input.duration, premium, input.cost) };
+    return bookAssignedMentor(ctx, area?.name ?? '', plan, premium, recordAnswer);
+  });
+  ctx.log.info({ bookingId: made.bookingId, mentorId: made.mentorId, studentId }, 'booking confirmed');
   return answer as BookingCreated;
 }
 
@@ -605,7 +649,7 @@ export async function rescheduleBooking(
       if (refusal === 'slot_taken')
         throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
       if (refusal) throw refusalError(refusal, ctx);
-      await refuseStudentOverlap(trx, plan);
+      // The student's own overlap is refused by the database's guard on the update (`student_busy`).
       await trx('bookings')
         .where('id', booking.id)
         .update({

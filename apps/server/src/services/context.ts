@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/connection.js';
+import type { AnswerCache } from './answer-cache.js';
 
 export interface Logger {
   info(details: object, message?: string): void;
@@ -26,4 +27,6 @@ export interface ServiceContext {
   now(): number;
   log: Logger;
   actor: Actor;
+  /** Costly read answers kept until the data or the clock minute changes */
+  answers: AnswerCache;
 }

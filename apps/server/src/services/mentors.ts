@@ -104,7 +104,17 @@ async function mentorRowOf(db: Knex | Knex.Transaction, id: number): Promise<Men
   return row;
 }
 
-export async function listMentors(
+/** A page of mentors with their open slots: computed once per data version and clock minute. */
+export function listMentors(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['list']>,
+): Promise<Page<Mentor>> {
+  return ctx.answers.through(ctx, `mentors.list ${JSON.stringify(input)}`, () =>
+    computeMentorsPage(ctx, input),
+  );
+}
+
+async function computeMentorsPage(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['list']>,
 ): Promise<Page<Mentor>> {
@@ -137,12 +147,14 @@ export async function listMentors(
   };
 }
 
-export async function getMentor(
+export function getMentor(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['get']>,
 ): Promise<Mentor> {
-  const [mentor] = await presentMentors(ctx, [await mentorRowOf(ctx.db.knex, input.id)], input);
-  return mentor as Mentor;
+  return ctx.answers.through(ctx, `mentors.get ${JSON.stringify(input)}`, async () => {
+    const [mentor] = await presentMentors(ctx, [await mentorRowOf(ctx.db.knex, input.id)], input);
+    return mentor as Mentor;
+  });
 }
 
 export async function mentorSlots(

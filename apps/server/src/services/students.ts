@@ -28,6 +28,12 @@ export async function studentById(db: Knex | Knex.Transaction, id: number): Prom
   return row;
 }
 
+/** Refuses an unknown student id (404) without loading the student. */
+export async function requireStudentExists(db: Knex | Knex.Transaction, id: number): Promise<void> {
+  const row = await db('students').select('id').where('id', id).first();
+  if (!row) throw notFound('Student', id);
+}
+
 /** The student's preferred weekly windows, in the student's zone. */
 export async function preferredWindowsOf(
   db: Knex | Knex.Transaction,

@@ -23,6 +23,8 @@ export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-s
 export interface TestApp {
   app: FastifyInstance;
   api: Api;
+  /** Another app on this app's database, as another server process would be (closing it keeps the data). */
+  twin(now?: () => number): Promise<TestApp>;
   close(): Promise<void>;
 }
 
@@ -57,26 +59,35 @@ export async function startTestApp(
   logStream?: NodeJS.WritableStream,
 ): Promise<TestApp> {
   const database = await freshDatabase();
-  let app: FastifyInstance;
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      ...database.env,
-      SEED_DEMO: 'true',
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      // Hashing at production cost would make every login in the suite take a third of a second.
-      PASSWORD_SCRYPT_LOG2N: '10',
-      RATE_LIMIT_MAX: '100000',
-      ...env,
-    });
-    app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });
+    return await appOn(database, env, now, logStream);
   } catch (error) {
     await database.drop();
     throw error;
   }
+}
+
+async function appOn(
+  database: TestDatabase,
+  env: Record<string, string>,
+  now: () => number,
+  logStream?: NodeJS.WritableStream,
+): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ...database.env,
+    SEED_DEMO: 'true',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // Hashing at production cost would make every login in the suite take a third of a second.
+    PASSWORD_SCRYPT_LOG2N: '10',
+    RATE_LIMIT_MAX: '100000',
+    ...env,
+  });
+  const app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });
   return {
     app,
     api: apiOf(app),
+    twin: (twinNow = now) => appOn({ env: database.env, drop: async () => {} }, env, twinNow),
     async close() {
       try {
         await app.close();

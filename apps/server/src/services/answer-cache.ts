@@ -1,0 +1,45 @@
+import { LRUCache } from 'lru-cache';
+import { MINUTE_MS } from '../domain/time.js';
+import type { ServiceContext } from './context.js';
+
+/**
+ * Answers of read operations whose computation is costly (a mentors page computes every mentor's
+ * open slots), kept while nothing that could change them has changed.
+ *
+ * An answer is reused only under the same data version (see `Database.dataVersion`: any write by
+ * this process or another invalidates every answer) and within the same clock minute. Time enters
+ * these answers only through comparisons of whole-minute instants (slot starts on the local grid,
+ * availability boundaries, sessions) with `now` plus whole minutes (notice, horizon, the default
+ * window), so they cannot change while `now` moves inside an open minute (m, m + 1 min); the exact
+ * minute mark `m` is a bucket of its own because comparisons there may fall the other way.
+ */
+export class AnswerCache {
+  readonly #answers: LRUCache<string, { version: string; answer: object }>;
+
+  constructor(maxAnswers = 256) {
+    this.#answers = new LRUCache({ max: maxAnswers });
+  }
+
+  async through<T extends object>(ctx: ServiceContext, key: string, compute: () => Promise<T>): Promise<T> {
+    // First the version, then the data: an answer may be fresher than its version, never older.
+    const version = await ctx.db.dataVersion();
+    if (version === null) return compute();
+    const now = ctx.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    const bucketedKey = `${key}@${minute}${now % MINUTE_MS === 0 ? '' : '+'}`;
+    const kept = this.#answers.get(bucketedKey);
+    if (kept && kept.version === version) return kept.answer as T;
+    const answer = deepFreeze(await compute());
+    this.#answers.set(bucketedKey, { version, answer });
+    return answer;
+  }
+}
+
+/** Answers are shared between requests: frozen, so that no caller can alter another's. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
