@@ -21,7 +21,7 @@ export interface Database {
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 interface BetterSqliteConnection {
-  pragma(statement: string, options?: { simple: boolean }): unknown;
+  pragma(statement: string): unknown;
   prepare(sql: string): unknown;
 }
 
@@ -118,17 +118,20 @@ export function knexConfigFor(
 export function openDatabase(database: Config['database']): Database {
   // better-sqlite3 answers synchronously: its data version is read straight from the connection,
   // which costs a fraction of a query through knex's pool.
-  let betterSqlite: BetterSqliteConnection | undefined;
+  let betterSqliteVersion: { get(): unknown } | undefined;
   const knex = knexFactory(
     knexConfigFor(database, (connection) => {
-      betterSqlite = connection;
+      betterSqliteVersion = connection.prepare('PRAGMA data_version') as { get(): unknown };
     }),
   );
   const dialect: Dialect = database.client === 'pg' ? 'pg' : 'sqlite';
   if (dialect === 'sqlite') beginSqliteTransactionsImmediately(knex);
   const readExternalVersion =
     database.client === 'better-sqlite3'
-      ? async () => (betterSqlite ?? (await connectionOf(knex))).pragma('data_version', { simple: true })
+      ? async () => {
+          if (!betterSqliteVersion) await connectionOf(knex);
+          return (betterSqliteVersion?.get() as { data_version?: number } | undefined)?.data_version;
+        }
       : externalVersionThroughKnex(knex, dialect);
   return {
     knex,

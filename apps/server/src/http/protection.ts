@@ -1,6 +1,7 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../services/errors.js';
@@ -18,7 +19,10 @@ function isCredentialRoute(request: FastifyRequest): boolean {
  * in each process; per-account login throttling is in the database either way.
  */
 export async function mountProtection(app: FastifyInstance, config: Config): Promise<void> {
-  await app.register(helmet, { global: true });
+  const headers = securityHeaders();
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(headers);
+  });
   const redis = config.rateLimit.redisUrl
     ? new Redis(config.rateLimit.redisUrl, {
         connectTimeout: 500,
@@ -38,4 +42,27 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests; try again in ${context.after}`),
   });
+}
+
+/**
+ * helmet's security headers (its default policy: CSP, HSTS, nosniff, frame options, …). They do not
+ * depend on the request, so they are taken from helmet once; @fastify/helmet would rebuild helmet,
+ * parsing the whole policy again, on every request.
+ */
+export function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    failure = error;
+  });
+  if (failure || Object.keys(headers).length === 0) throw new Error('helmet gave no security headers');
+  return headers;
 }
