@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { productionNodeFlags } from './production-flags.js';
 
 export type Driver = 'better-sqlite3' | 'sqlite3' | 'pg';
 
@@ -44,7 +45,8 @@ const usage = `npm run bench -- [flags]
   --log-level L      the server's LOG_LEVEL (warn; info logs every request)
   --now ISO          pinned clock of the data set and the server (2026-06-01T00:00:00Z, a Monday)
   --keep-database    keep the temporary database files under bench/results/tmp/
-  --server-flags F   extra Node flags for the server process, space-separated (e.g. --server-flags=--max-semi-space-size=8)
+  --server-flags F   extra Node flags for the server process, space-separated, after those of apps/server's
+                     start script (e.g. --server-flags=--max-old-space-size=256)
   --tsx-server       run the server under the tsx loader (adds ~40 MB RSS: a loader thread) instead of
                      as an esbuild bundle of its sources on bare node
 `;
@@ -112,7 +114,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     now,
     keepDatabase: values['keep-database'] ?? false,
     tsxServer: values['tsx-server'] ?? false,
-    serverFlags: (values['server-flags'] ?? '').split(' ').filter(Boolean),
+    serverFlags: [...productionNodeFlags(), ...(values['server-flags'] ?? '').split(' ').filter(Boolean)],
   };
   if (options.mentors < 1 || options.areas < 1 || options.duration < 1 || options.connections < 1) {
     throw new Error('--mentors, --areas, --duration and --connections must be at least 1');
