@@ -30,14 +30,14 @@ function nextPageLink(request: FastifyRequest, cursor: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
-/** JSON texts of answers shared between requests (kept answers are frozen objects), by answer. */
-const jsonOfSharedAnswers = new WeakMap<object, string>();
+/** Encoded JSON of answers shared between requests (kept answers are frozen objects), by answer. */
+const jsonOfSharedAnswers = new WeakMap<object, Buffer>();
 
 /**
  * The answer as JSON, checked against the operation's response schema. An answer the service
- * shares between requests (see services/answer-cache.ts) is checked and serialised once.
+ * shares between requests (see services/answer-cache.ts) is checked, serialised and encoded once.
  */
-function checkedJsonOf(operation: Operation, payload: unknown, request: FastifyRequest): string {
+function checkedJsonOf(operation: Operation, payload: unknown, request: FastifyRequest): string | Buffer {
   const shared = typeof payload === 'object' && payload !== null && Object.isFrozen(payload);
   const kept = shared ? jsonOfSharedAnswers.get(payload) : undefined;
   if (kept !== undefined) return kept;
@@ -50,8 +50,10 @@ function checkedJsonOf(operation: Operation, payload: unknown, request: FastifyR
     throw new Error(`Response of ${operation.id} does not match the contract`);
   }
   const json = JSON.stringify(checked.data);
-  if (shared) jsonOfSharedAnswers.set(payload, json);
-  return json;
+  if (!shared) return json;
+  const encoded = Buffer.from(json);
+  jsonOfSharedAnswers.set(payload, encoded);
+  return encoded;
 }
 
 /**

@@ -20,7 +20,13 @@ import type { ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
 import { idempotentRequestOf, isKeyCollision, replay, storeAnswer, storedAnswerOf } from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
-import { loadSchedules, type MentorSchedule, type MentorScheduleSource, openSlotsOf } from './schedules.js';
+import {
+  LONGEST_SESSION_MS,
+  loadSchedules,
+  type MentorSchedule,
+  type MentorScheduleSource,
+  openSlotsOf,
+} from './schedules.js';
 import { requireStudentExists } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
@@ -201,6 +207,7 @@ async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<
     .where({ student_id: plan.studentId, status: 'confirmed' })
     .where('start_at', '<', new Date(plan.end))
     .where('end_at', '>', new Date(plan.start))
+    .where('start_at', '>', new Date(plan.start - LONGEST_SESSION_MS))
     .modify((query) => {
       if (plan.movingBookingId !== undefined) query.whereNot('id', plan.movingBookingId);
     })

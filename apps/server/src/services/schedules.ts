@@ -91,6 +91,9 @@ export function rulesFromRows(
   return { timezone, weekly, overrides: overrideList };
 }
 
+/** Sessions last 30, 45 or 60 minutes; a day is a safe bound for index ranges. */
+export const LONGEST_SESSION_MS = DAY_MS;
+
 /** UTC calendar date a day away from an instant: a safe bound for local dates in any zone. */
 function paddedDate(ms: number, days: number): string {
   return new Date(ms + days * DAY_MS).toISOString().slice(0, 10);
@@ -126,6 +129,9 @@ export async function loadSchedules(
     .where('status', 'confirmed')
     .where('start_at', '<', new Date(to + margin))
     .where('end_at', '>', new Date(from - margin))
+    // Redundant with the line above (no session lasts a day), but it bounds the index range on
+    // (mentor_id, start_at): without it every past session of the mentor is scanned.
+    .where('start_at', '>', new Date(from - margin - LONGEST_SESSION_MS))
     .modify((query) => {
       if (options.excludeBookingId !== undefined) query.whereNot('id', options.excludeBookingId);
     });

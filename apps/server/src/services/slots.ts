@@ -8,7 +8,7 @@ import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { invalidInput } from './errors.js';
 import { windowOf } from './inputs.js';
-import { loadSchedules, type MentorScheduleSource, openSlotsOf } from './schedules.js';
+import { LONGEST_SESSION_MS, loadSchedules, type MentorScheduleSource, openSlotsOf } from './schedules.js';
 import { preferredWindowsOf, studentById } from './students.js';
 
 type SearchInput = OperationInput<Operations['slots']['search']>;
@@ -20,7 +20,8 @@ async function studentBusyOf(ctx: ServiceContext, studentId: number, from: numbe
     .select('start_at', 'end_at')
     .where({ student_id: studentId, status: 'confirmed' })
     .where('start_at', '<', new Date(to))
-    .where('end_at', '>', new Date(from));
+    .where('end_at', '>', new Date(from))
+    .where('start_at', '>', new Date(from - LONGEST_SESSION_MS));
   return rows.map((row) => ({ start: instantFromDb(row.start_at), end: instantFromDb(row.end_at) }));
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as catalogueAndBookings from './001_catalogue_and_bookings.js';
 import * as changesPreferencesIdempotency from './002_changes_preferences_idempotency.js';
 import * as accounts from './003_accounts.js';
+import * as boundedOverlapTriggers from './004_bounded_overlap_triggers.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['001_catalogue_and_bookings', catalogueAndBookings],
   ['002_changes_preferences_idempotency', changesPreferencesIdempotency],
   ['003_accounts', accounts],
+  ['004_bounded_overlap_triggers', boundedOverlapTriggers],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
