@@ -20,19 +20,42 @@ export class AnswerCache {
     this.#answers = new LRUCache({ max: maxAnswers });
   }
 
-  async through<T extends object>(ctx: ServiceContext, key: string, compute: () => Promise<T>): Promise<T> {
+  /**
+   * The kept answer for `key`, or the one `compute` gives, kept. `compute` gets the context with its
+   * clock stopped at the instant that chose the minute, so the answer is that minute's answer.
+   */
+  async through<T extends object>(
+    ctx: ServiceContext,
+    key: string,
+    compute: (ctx: ServiceContext) => Promise<T>,
+  ): Promise<T> {
+    const at = withClockStopped(ctx);
     // First the version, then the data: an answer may be fresher than its version, never older.
-    const version = await ctx.db.dataVersion();
-    if (version === null) return compute();
-    const now = ctx.now();
+    const version = await at.db.dataVersion();
+    if (version === null) return compute(at);
+    const now = at.now();
     const minute = Math.floor(now / MINUTE_MS);
     const bucketedKey = `${key}@${minute}${now % MINUTE_MS === 0 ? '' : '+'}`;
     const kept = this.#answers.get(bucketedKey);
     if (kept && kept.version === version) return kept.answer as T;
-    const answer = deepFreeze(await compute());
+    const answer = deepFreeze(await compute(at));
     this.#answers.set(bucketedKey, { version, answer });
     return answer;
   }
+}
+
+const stoppedClocks = new WeakSet<ServiceContext>();
+
+/**
+ * The context with `now()` fixed at one instant for the rest of the request, so that everything an
+ * answer says about time (its window, notice, horizon, the minute it is kept for) agrees.
+ */
+export function withClockStopped(ctx: ServiceContext): ServiceContext {
+  if (stoppedClocks.has(ctx)) return ctx;
+  const instant = ctx.now();
+  const stopped = { ...ctx, now: () => instant };
+  stoppedClocks.add(stopped);
+  return stopped;
 }
 
 /** Answers are shared between requests: frozen, so that no caller can alter another's. */

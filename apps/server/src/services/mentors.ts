@@ -12,6 +12,7 @@ import { MentorModel } from '../db/models.js';
 import { expandAvailability, findAvailabilityProblems } from '../domain/availability.js';
 import { MINUTE_MS, toIsoUtc } from '../domain/time.js';
 import { requireMentorSelf } from './access.js';
+import { withClockStopped } from './answer-cache.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
@@ -109,8 +110,8 @@ export function listMentors(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['list']>,
 ): Promise<Page<Mentor>> {
-  return ctx.answers.through(ctx, `mentors.list ${JSON.stringify(input)}`, () =>
-    computeMentorsPage(ctx, input),
+  return ctx.answers.through(ctx, `mentors.list ${JSON.stringify(input)}`, (at) =>
+    computeMentorsPage(at, input),
   );
 }
 
@@ -151,8 +152,8 @@ export function getMentor(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['get']>,
 ): Promise<Mentor> {
-  return ctx.answers.through(ctx, `mentors.get ${JSON.stringify(input)}`, async () => {
-    const [mentor] = await presentMentors(ctx, [await mentorRowOf(ctx.db.knex, input.id)], input);
+  return ctx.answers.through(ctx, `mentors.get ${JSON.stringify(input)}`, async (at) => {
+    const [mentor] = await presentMentors(at, [await mentorRowOf(at.db.knex, input.id)], input);
     return mentor as Mentor;
   });
 }
@@ -161,24 +162,29 @@ export async function mentorSlots(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['slots']>,
 ) {
-  const row = await mentorRowOf(ctx.db.knex, input.id);
-  const window = windowOf(ctx, input);
-  const schedules = await loadSchedules(ctx.db.knex, [row], window.from, window.to);
-  const schedule = schedules.get(row.id);
-  const starts = schedule
-    ? openSlotsOf(schedule, {
-        durationMinutes: input.duration,
-        ...window,
-        now: ctx.now(),
-        policy: ctx.config.slotPolicy,
-      })
-    : [];
+  const at = withClockStopped(ctx);
+  const window = windowOf(at, input);
+  // The open starts are kept (see answer-cache.ts); the answer echoes the window, so it is built per request.
+  const open = await at.answers.through(at, `mentors.slots ${JSON.stringify(input)}`, async () => {
+    const row = await mentorRowOf(at.db.knex, input.id);
+    const schedules = await loadSchedules(at.db.knex, [row], window.from, window.to);
+    const schedule = schedules.get(row.id);
+    const starts = schedule
+      ? openSlotsOf(schedule, {
+          durationMinutes: input.duration,
+          ...window,
+          now: at.now(),
+          policy: at.config.slotPolicy,
+        })
+      : [];
+    return { mentorId: row.id, starts };
+  });
   return {
-    mentor_id: row.id,
+    mentor_id: open.mentorId,
     duration: input.duration,
     from: toIsoUtc(window.from),
     to: toIsoUtc(window.to),
-    slots: starts.map((start) => ({
+    slots: open.starts.map((start) => ({
       start_time: toIsoUtc(start),
       end_time: toIsoUtc(start + input.duration * MINUTE_MS),
     })),

@@ -4,6 +4,7 @@ import { expandAvailability } from '../domain/availability.js';
 import { contains } from '../domain/interval.js';
 import { MINUTE_MS, toIsoInZone, toIsoUtc } from '../domain/time.js';
 import { requireStudentSelf } from './access.js';
+import { withClockStopped } from './answer-cache.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { invalidInput } from './errors.js';
@@ -29,62 +30,77 @@ async function studentBusyOf(ctx: ServiceContext, studentId: number, from: numbe
  * Open start times of an area across its mentors, each with how many mentors are free for it.
  * Mentor availability decides; a student's sessions and preferred windows only narrow it.
  */
-export async function searchSlots(ctx: ServiceContext, input: SearchInput) {
+export async function searchSlots(request: ServiceContext, input: SearchInput) {
+  const ctx = withClockStopped(request);
   if (input.preferred_only && input.student_id === undefined) {
     throw invalidInput('/preferred_only', 'preferred_only needs student_id');
   }
-  const [area] = await areasByName(ctx, [input.area_of_expertise]);
   const window = windowOf(ctx, input);
   const durationMs = input.duration * MINUTE_MS;
+  // A student's sessions and preferences are theirs: only they (or an admin) may search with them.
+  if (input.student_id !== undefined) requireStudentSelf(ctx, input.student_id);
 
-  let studentBusy: { start: number; end: number }[] = [];
-  let preferred: { start: number; end: number }[] | null = null;
-  if (input.student_id !== undefined) {
-    // A student's sessions and preferences are theirs: only they (or an admin) may search with them.
-    requireStudentSelf(ctx, input.student_id);
-    const student = await studentById(ctx.db.knex, input.student_id);
-    studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
-    if (input.preferred_only) {
-      const weekly = await preferredWindowsOf(ctx.db.knex, student.id);
-      preferred = expandAvailability(
-        { timezone: student.timezone, weekly, overrides: [] },
-        window.from,
-        window.to + durationMs,
-      );
+  // The open starts are the costly part: kept per search (see answer-cache.ts), everything they are
+  // computed from read inside. The answer itself is built per request, because it echoes the window,
+  // which by default starts at this very millisecond.
+  const open = await ctx.answers.through(ctx, `slots.search ${JSON.stringify(input)}`, async () => {
+    const [area] = await areasByName(ctx, [input.area_of_expertise]);
+    let studentBusy: { start: number; end: number }[] = [];
+    let preferred: { start: number; end: number }[] | null = null;
+    if (input.student_id !== undefined) {
+      const student = await studentById(ctx.db.knex, input.student_id);
+      studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
+      if (input.preferred_only) {
+        const weekly = await preferredWindowsOf(ctx.db.knex, student.id);
+        preferred = expandAvailability(
+          { timezone: student.timezone, weekly, overrides: [] },
+          window.from,
+          window.to + durationMs,
+        );
+      }
     }
-  }
-
-  const mentors: MentorScheduleSource[] = await ctx.db
-    .knex('mentors')
-    .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
-    .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
-    .where('mentor_areas.area_id', area?.id as number)
-    .where('mentors.is_premium', input.premium ?? false);
-  const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to);
-  const freeMentors = new Map<number, number>();
-  const query = { durationMinutes: input.duration, ...window, now: ctx.now(), policy: ctx.config.slotPolicy };
-  for (const schedule of schedules.values()) {
-    for (const start of openSlotsOf(schedule, query, studentBusy)) {
-      freeMentors.set(start, (freeMentors.get(start) ?? 0) + 1);
+    const mentors: MentorScheduleSource[] = await ctx.db
+      .knex('mentors')
+      .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
+      .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
+      .where('mentor_areas.area_id', area?.id as number)
+      .where('mentors.is_premium', input.premium ?? false);
+    const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to);
+    const freeMentors = new Map<number, number>();
+    const query = {
+      durationMinutes: input.duration,
+      ...window,
+      now: ctx.now(),
+      policy: ctx.config.slotPolicy,
+    };
+    for (const schedule of schedules.values()) {
+      for (const start of openSlotsOf(schedule, query, studentBusy)) {
+        freeMentors.set(start, (freeMentors.get(start) ?? 0) + 1);
+      }
     }
-  }
+    const starts = [...freeMentors.keys()]
+      .filter(
+        (start) =>
+          !preferred || preferred.some((stretch) => contains(stretch, { start, end: start + durationMs })),
+      )
+      .sort((a, b) => a - b);
+    return {
+      areaName: area?.name ?? input.area_of_expertise,
+      starts,
+      mentorsFree: starts.map((start) => freeMentors.get(start) ?? 0),
+    };
+  });
   const zone = input.timezone ?? 'UTC';
-  const starts = [...freeMentors.keys()]
-    .filter(
-      (start) =>
-        !preferred || preferred.some((stretch) => contains(stretch, { start, end: start + durationMs })),
-    )
-    .sort((a, b) => a - b);
   return {
-    area_of_expertise: area?.name ?? input.area_of_expertise,
+    area_of_expertise: open.areaName,
     duration: input.duration,
     timezone: zone,
     from: toIsoUtc(window.from),
     to: toIsoUtc(window.to),
-    slots: starts.map((start) => ({
+    slots: open.starts.map((start, index) => ({
       start_time: toIsoInZone(start, zone),
       end_time: toIsoInZone(start + durationMs, zone),
-      mentors_available: freeMentors.get(start) ?? 0,
+      mentors_available: open.mentorsFree[index] ?? 0,
     })),
   };
 }

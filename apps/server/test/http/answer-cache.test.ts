@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { booking, demo, NOW, startTestApp, type TestApp } from '../support/app.js';
+import { booking, demo, loginAs, NOW, startTestApp, type TestApp } from '../support/app.js';
 
 /**
  * Mentors pages and mentors are kept answers (services/answer-cache.ts): reused while the data
@@ -147,5 +147,88 @@ describe('kept answers: mentors pages and mentors', () => {
       ),
       { seed: 20261201, numRuns: 40 },
     );
+  });
+});
+
+describe("kept open starts: slot search and a mentor's slots", () => {
+  let clock = NOW;
+  let server: TestApp;
+  let otherProcess: TestApp;
+  const searchUrl = '/api/slots?area_of_expertise=Equity%20Research&duration=30';
+  const mentorSlotsUrl = `/api/mentors/${demo.rohan}/slots?duration=30`;
+  type Search = { from: string; slots: { start_time: string; mentors_available: number }[] };
+  type MentorSlots = { from: string; slots: { start_time: string }[] };
+
+  beforeAll(async () => {
+    server = await startTestApp({}, () => clock);
+    otherProcess = await server.twin(() => clock);
+  });
+  afterAll(async () => {
+    await otherProcess?.close();
+    await server?.close();
+  });
+
+  it('echo the window of each request while the open starts are kept', async () => {
+    clock = NOW + 1_234;
+    const first = await server.api.get<Search>(searchUrl);
+    const firstSlots = await server.api.get<MentorSlots>(mentorSlotsUrl);
+    clock = NOW + 56_789;
+    const again = await server.api.get<Search>(searchUrl);
+    expect(again.body.from).toBe(new Date(NOW + 56_789).toISOString());
+    expect(again.body.slots).toEqual(first.body.slots);
+    const slotsAgain = await server.api.get<MentorSlots>(mentorSlotsUrl);
+    expect(slotsAgain.body.from).toBe(new Date(NOW + 56_789).toISOString());
+    expect(slotsAgain.body.slots).toEqual(firstSlots.body.slots);
+    expect(first.body.from).toBe(new Date(NOW + 1_234).toISOString());
+    expect(first.body.slots.length).toBeGreaterThan(0);
+
+    // Kept: a repeat within the minute reads nothing but the data version (retried on PostgreSQL,
+    // whose version other suites move).
+    let dataReads: string[] = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      dataReads = (
+        await statementsDuring(server, async () => {
+          await server.api.get<Search>(searchUrl);
+          await server.api.get<MentorSlots>(mentorSlotsUrl);
+        })
+      ).filter((sql) => !/data_version|pg_current_snapshot/.test(sql));
+      if (dataReads.length === 0) break;
+    }
+    expect(dataReads).toEqual([]);
+  });
+
+  it('show a booking made by another server process at once', async () => {
+    clock = NOW + 1_000;
+    const slot = '2026-12-02T13:30:00.000Z';
+    const searchSlot = '2026-12-02T13:30:00Z'; // the search answers in a zone (UTC here), to the second
+    const before = await server.api.get<Search>(searchUrl);
+    const offered = before.body.slots.find((s) => s.start_time === searchSlot)?.mentors_available ?? 0;
+    expect(offered).toBeGreaterThan(0);
+    expect((await server.api.get<MentorSlots>(mentorSlotsUrl)).body.slots.map((s) => s.start_time)).toContain(
+      slot,
+    );
+
+    const booked = await otherProcess.api.post(
+      '/api/bookings',
+      booking({ student_id: demo.students.kabir, start_time: slot }),
+    );
+    expect(booked.status).toBe(201);
+
+    const after = await server.api.get<Search>(searchUrl);
+    expect(after.body.slots.find((s) => s.start_time === searchSlot)?.mentors_available ?? 0).toBe(
+      offered - 1,
+    );
+    expect(
+      (await server.api.get<MentorSlots>(mentorSlotsUrl)).body.slots.map((s) => s.start_time),
+    ).not.toContain(slot);
+  });
+
+  it("still refuse a search with another student's sessions when that search is kept", async () => {
+    clock = NOW + 2_000;
+    const ownSearch = `${searchUrl}&student_id=${demo.students.aarav}`;
+    expect((await server.api.get(ownSearch)).status).toBe(200);
+    const asDiya = await loginAs(server.api, 'diya.patel@example.com');
+    const refused = await server.api.get(ownSearch, asDiya);
+    expect(refused.status).toBe(403);
   });
 });
