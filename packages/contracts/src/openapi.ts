@@ -27,6 +27,7 @@ function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
     ...(operation.body ? withBody : []),
     'internal_error',
     'service_busy',
+    'storage_unavailable',
   ]);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {

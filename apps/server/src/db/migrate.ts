@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { SQLITE_STARTUP_WRITE_WAIT_MS, waitingForWritesUpTo } from './connection.js';
 import { migrationSource } from './migrations/index.js';
 
 /**
@@ -11,7 +12,7 @@ export async function migrateToLatest(knex: Knex): Promise<string[]> {
   const [, applied] = (await knex.transaction(async (trx) => {
     await excludeOtherMigrators(trx);
     return trx.migrate.latest({ migrationSource });
-  })) as [number, string[]];
+  }, waitingForWritesUpTo(SQLITE_STARTUP_WRITE_WAIT_MS))) as [number, string[]];
   return applied;
 }
 

@@ -6,7 +6,7 @@ import {
   problemTypeOf,
   type SlotHint,
 } from '@mentor-scheduling/contracts';
-import { AppError, busyErrorOf } from '../services/errors.js';
+import { AppError, databaseErrorOf } from '../services/errors.js';
 
 interface IssueLike {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -36,7 +36,7 @@ export interface ProblemParts {
 
 /** What any error means to the caller; unknown errors are bugs and say nothing about their insides. */
 export function problemPartsOf(error: unknown): ProblemParts {
-  const appError = error instanceof AppError ? error : busyErrorOf(error);
+  const appError = error instanceof AppError ? error : databaseErrorOf(error);
   if (appError) {
     return { code: appError.code, detail: appError.detail, ...appError.extras };
   }

@@ -3,7 +3,7 @@ import { sessionDurations } from '@mentor-scheduling/contracts';
 import { AreaModel } from '../db/models.js';
 import { minorToMajor, priceOf } from '../domain/pricing.js';
 import type { ServiceContext } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, databaseErrorOf } from './errors.js';
 
 export async function listAreas(ctx: ServiceContext): Promise<Area[]> {
   const rows = (await AreaModel.query(ctx.db.knex)
@@ -61,12 +61,26 @@ export async function areasByName(
   return [...byId.values()].flatMap((row) => (row ? [{ id: row.id, name: row.name }] : []));
 }
 
+/**
+ * Ready when the database answers a real read (a table's pages, not just the connection) and takes a
+ * write (see Database.checkWritable). A write lock held by another writer is no failure of this
+ * instance: requests already get 503 service_busy meanwhile, and taking every instance out of
+ * rotation at once would turn slow writes into an outage.
+ */
 export async function checkReadiness(ctx: ServiceContext): Promise<{ status: 'ready'; database: 'ok' }> {
   try {
-    await ctx.db.knex.raw('select 1');
+    await ctx.db.knex('areas').first('id');
   } catch (error) {
-    ctx.log.error({ err: error }, 'readiness check failed');
+    ctx.log.error({ err: error }, 'readiness check failed: the database does not answer a read');
     throw new AppError('not_ready', 'The database does not answer');
+  }
+  try {
+    await ctx.db.checkWritable();
+  } catch (error) {
+    if (databaseErrorOf(error)?.code !== 'service_busy') {
+      ctx.log.error({ err: error }, 'readiness check failed: the database does not take a write');
+      throw new AppError('not_ready', 'The database does not take writes (full, read-only or failing)');
+    }
   }
   return { status: 'ready', database: 'ok' };
 }

@@ -27,18 +27,37 @@ export function notFound(what: string, id: number | string): AppError {
   return new AppError('not_found', `${what} ${id} does not exist`);
 }
 
+/** PostgreSQL: disk full, read-only transaction (a standby, or a read-only role), I/O error, corrupt data. */
+const pgStorageFailures = new Set(['53100', '25006', '58030', 'XX001', 'XX002']);
+/** SQLite: database or disk full, read-only or moved file, corrupt file or not a database, I/O error. */
+const sqliteStorageFailure = /^SQLITE_(FULL|READONLY|CORRUPT|NOTADB|IOERR|CANTOPEN)/;
+
+/** Seconds a client should wait after storage failed: an operator has to act, retrying at once won't help. */
+const STORAGE_RETRY_AFTER_SECONDS = '30';
+
 /**
- * The database gave up waiting (PostgreSQL statement timeout or lock wait, SQLite still locked after
- * the busy timeout): a temporary condition, answered 503 with Retry-After rather than a 500.
+ * What a database error means to the caller when it is not a bug of ours: the database gave up
+ * waiting (PostgreSQL statement timeout or lock wait, SQLite still locked when the write wait is
+ * over), or its storage fails (full disk, read-only, corrupt or unreadable file). Both are conditions
+ * of the server, not of the request: 503 with Retry-After, never a 500.
  */
-export function busyErrorOf(error: unknown): AppError | null {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  const busy =
-    code === '57014' ||
-    code === '55P03' ||
-    code === 'SQLITE_BUSY' ||
-    /database is locked/.test(message ?? '');
-  return busy
-    ? new AppError('service_busy', 'The database is busy; retry shortly', { headers: { 'retry-after': '1' } })
-    : null;
+export function databaseErrorOf(error: unknown): AppError | null {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof code === 'string' ? code : '';
+  if (
+    text === '57014' ||
+    text === '55P03' ||
+    text.startsWith('SQLITE_BUSY') ||
+    (typeof message === 'string' && message.includes('database is locked'))
+  ) {
+    return new AppError('service_busy', 'The database is busy; retry shortly', {
+      headers: { 'retry-after': '1' },
+    });
+  }
+  if (pgStorageFailures.has(text) || sqliteStorageFailure.test(text)) {
+    return new AppError('storage_unavailable', 'The database cannot store or read data right now', {
+      headers: { 'retry-after': STORAGE_RETRY_AFTER_SECONDS },
+    });
+  }
+  return null;
 }
