@@ -70,8 +70,15 @@ function limitsOf(rules: SlotRules): Limits {
     durationMs: durationMinutes * MINUTE_MS,
     bufferMs: bufferMinutes * MINUTE_MS,
     gridMs: policy.gridMinutes * MINUTE_MS,
-    earliestStart: rules.now + policy.minNoticeMinutes * MINUTE_MS,
-    latestStart: rules.now + policy.horizonDays * DAY_MS,
+    ...bookableStarts(rules.now, policy),
+  };
+}
+
+/** The earliest and latest starts the minimum notice and the horizon allow at `now`. */
+function bookableStarts(now: number, policy: SlotPolicy): { earliestStart: number; latestStart: number } {
+  return {
+    earliestStart: now + policy.minNoticeMinutes * MINUTE_MS,
+    latestStart: now + policy.horizonDays * DAY_MS,
   };
 }
 
@@ -139,18 +146,37 @@ export function findOpenSlots(search: SlotSearch): number[] {
   return slots;
 }
 
+export type StartRefusal = Extract<SlotRefusal, 'in_the_past' | 'too_soon' | 'beyond_horizon' | 'off_grid'>;
+
+/**
+ * Why no one could take a session starting at `start`, whatever their calendar, or null. The grid is
+ * read on the local clocks of `timezones` (the mentors who could take it): a start on the grid of
+ * any one of them passes, as each mentor's own calendar decides the rest. Both a named booking (one
+ * zone) and an assignment (the pool's zones) are judged by this rule first.
+ */
+export function startRefusal(
+  start: number,
+  rules: { now: number; policy: SlotPolicy; timezones: readonly string[] },
+): StartRefusal | null {
+  const { now, policy } = rules;
+  const { earliestStart, latestStart } = bookableStarts(now, policy);
+  if (start < now) return 'in_the_past';
+  if (start < earliestStart) return 'too_soon';
+  if (start > latestStart) return 'beyond_horizon';
+  if (!rules.timezones.some((timezone) => isOnGrid(start, timezone, policy.gridMinutes))) return 'off_grid';
+  return null;
+}
+
 /**
  * Why a booking starting at `start` cannot be made, or null when it can. Refusals are ordered from
  * the cheapest and most basic to the most circumstantial, and a start passes exactly when
  * `findOpenSlots` would list it.
  */
 export function checkSlot(check: SlotCheck): SlotRefusal | null {
-  const { durationMs, bufferMs, earliestStart, latestStart } = limitsOf(check);
+  const { durationMs, bufferMs } = limitsOf(check);
   const { start } = check;
-  if (start < check.now) return 'in_the_past';
-  if (start < earliestStart) return 'too_soon';
-  if (start > latestStart) return 'beyond_horizon';
-  if (!isOnGrid(start, check.timezone, check.policy.gridMinutes)) return 'off_grid';
+  const refusal = startRefusal(start, { ...check, timezones: [check.timezone] });
+  if (refusal) return refusal;
   const session = { start, end: start + durationMs };
   if (!normalizeIntervals(check.availability).some((stretch) => contains(stretch, session))) {
     return 'outside_availability';

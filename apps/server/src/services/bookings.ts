@@ -10,11 +10,19 @@ import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { rankMentors } from '../domain/assignment.js';
 import { expandAvailability } from '../domain/availability.js';
+import { statusAt } from '../domain/booking-status.js';
 import { reachesDailyLimit } from '../domain/daily-limit.js';
 import { majorToMinor, minorToMajor, priceOf } from '../domain/pricing.js';
-import { checkSlot, type SlotRefusal } from '../domain/slots.js';
+import { checkSlot, type SlotRefusal, startRefusal } from '../domain/slots.js';
 import { DAY_MS, MINUTE_MS, toIsoUtc } from '../domain/time.js';
-import { isBoundByCutoff, ownBookingsFilter, requireParticipant, studentIdFor } from './access.js';
+import {
+  isBoundByCutoff,
+  ownBookingsFilter,
+  requireParticipant,
+  studentIdFor,
+  unknownRecord,
+} from './access.js';
+import { withClockStopped } from './answer-cache.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
@@ -70,28 +78,49 @@ function bookingQuery(db: Knex | Knex.Transaction) {
     );
 }
 
-function present(row: BookingRow): Booking {
+/** A booking as the API shows it at `now`, the instant that decides whether it has completed. */
+function present(row: BookingRow, now: number): Booking {
+  const end = instantFromDb(row.end_at);
   return {
     id: row.id,
     student_id: row.student_id,
     mentor_id: row.mentor_id,
     area_of_expertise: row.area_name,
     start_time: toIsoUtc(instantFromDb(row.start_at)),
-    end_time: toIsoUtc(instantFromDb(row.end_at)),
+    end_time: toIsoUtc(end),
     duration: row.duration_minutes,
     cost: minorToMajor(row.price_minor),
     currency: row.currency,
-    status: row.status,
+    status: statusAt(row.status, end, now),
     cancellation_reason: row.cancellation_reason,
     created_at: toIsoUtc(instantFromDb(row.created_at)),
     updated_at: toIsoUtc(instantFromDb(row.updated_at)),
   };
 }
 
-async function bookingById(db: Knex | Knex.Transaction, id: number): Promise<Booking> {
-  const row = await bookingQuery(db).where('bookings.id', id).first();
-  if (!row) throw notFound('Booking', id);
-  return present(row);
+async function bookingById(ctx: ServiceContext, id: number): Promise<Booking> {
+  const row = await bookingQuery(ctx.db.knex).where('bookings.id', id).first();
+  if (!row) throw unknownRecord(ctx, 'Booking', id);
+  return present(row, ctx.now());
+}
+
+/**
+ * Narrows a query of bookings to those that read `status` at `now` (see `statusAt`): a confirmed
+ * session counts as completed from its end on, and no longer as confirmed.
+ */
+function whereStatusReads(query: Knex.QueryBuilder, status: Booking['status'], now: number): void {
+  const ended = new Date(now);
+  if (status === 'confirmed') {
+    query.where('bookings.status', 'confirmed').where('bookings.end_at', '>', ended);
+  } else if (status === 'completed') {
+    query.where((completed) =>
+      completed
+        .where('bookings.status', 'completed')
+        .orWhere((over) => over.where('bookings.status', 'confirmed').where('bookings.end_at', '<=', ended)),
+    );
+  } else {
+    query.where('bookings.status', status);
+  }
 }
 
 const refusalMessages: Record<SlotRefusal, string> = {
@@ -184,21 +213,24 @@ async function insertBooking(
 
 /** A booking just made, as the API shows it, without reading it back. */
 function presentMade(ctx: ServiceContext, made: BookingMade, areaName: string | null): Booking {
-  return present({
-    id: made.bookingId,
-    student_id: made.plan.studentId,
-    mentor_id: made.mentorId,
-    area_name: areaName,
-    start_at: made.plan.start,
-    end_at: made.plan.end,
-    duration_minutes: made.plan.durationMinutes,
-    price_minor: made.plan.priceMinor,
-    currency: ctx.config.pricing.currency,
-    status: 'confirmed',
-    cancellation_reason: null,
-    created_at: made.createdAt,
-    updated_at: made.createdAt,
-  });
+  return present(
+    {
+      id: made.bookingId,
+      student_id: made.plan.studentId,
+      mentor_id: made.mentorId,
+      area_name: areaName,
+      start_at: made.plan.start,
+      end_at: made.plan.end,
+      duration_minutes: made.plan.durationMinutes,
+      price_minor: made.plan.priceMinor,
+      currency: ctx.config.pricing.currency,
+      status: 'confirmed',
+      cancellation_reason: null,
+      created_at: made.createdAt,
+      updated_at: made.createdAt,
+    },
+    ctx.now(),
+  );
 }
 
 async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<void> {
@@ -337,8 +369,6 @@ async function candidatesOf(
     .orderBy('mentors.id');
 }
 
-const timeRefusals: ReadonlySet<Refusal> = new Set(['in_the_past', 'too_soon', 'beyond_horizon']);
-
 /**
  * Assigns a mentor of the area who is free for the slot, in the order PRODUCT.md sets (back to back,
  * then fewest sessions that day, then lowest id). When the database refuses the first choice because
@@ -358,14 +388,23 @@ async function bookAssignedMentor(
       ctx,
       candidates.map((candidate) => candidate.id),
     );
+    // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
+    // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
+    // no zone to read the grid in; the platform's stands in for it.
+    const zones =
+      candidates.length > 0
+        ? candidates.map((candidate) => candidate.timezone)
+        : [ctx.config.defaultTimezone];
+    const refusal = startRefusal(plan.start, {
+      now: ctx.now(),
+      policy: ctx.config.slotPolicy,
+      timezones: zones,
+    });
+    if (refusal) throw refusalError(refusal, ctx);
     const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS);
     const refusals = new Map(
       [...schedules.values()].map((schedule) => [schedule, refusalFor(ctx, schedule, plan)]),
     );
-    const timeRefusal = [...refusals.values()].find(
-      (refusal) => refusal !== null && timeRefusals.has(refusal),
-    );
-    if (timeRefusal) throw refusalError(timeRefusal, ctx);
     // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
     await refuseStudentOverlap(trx, plan);
     const free = [...refusals].filter(([, refusal]) => refusal === null).map(([schedule]) => schedule);
@@ -459,13 +498,18 @@ function priceFor(
 ): number {
   const priceMinor = priceOf(ctx.config.pricing, duration, isPremium);
   if (priceMinor === null) throw invalidInput('/duration', `No price for ${duration} minutes`);
+  refuseCostMismatch(ctx, priceMinor, sentCost);
+  return priceMinor;
+}
+
+/** A `cost` the client sent must be the server's price: the client may check, never set it. */
+function refuseCostMismatch(ctx: ServiceContext, priceMinor: number, sentCost: number | undefined): void {
   if (sentCost !== undefined && majorToMinor(sentCost) !== priceMinor) {
     throw new AppError(
       'price_mismatch',
       `cost ${sentCost} does not match the price of this session: ${minorToMajor(priceMinor)} ${ctx.config.pricing.currency}`,
     );
   }
-  return priceMinor;
 }
 
 type BookingCreated = { message: 'Booking confirmed'; booking_id: number; booking: Booking };
@@ -539,7 +583,7 @@ export async function createBooking(ctx: ServiceContext, input: CreateInput): Pr
 }
 
 export async function getBooking(ctx: ServiceContext, input: OperationInput<Operations['bookings']['get']>) {
-  const booking = await bookingById(ctx.db.knex, input.id);
+  const booking = await bookingById(ctx, input.id);
   requireParticipant(ctx, booking);
   return booking;
 }
@@ -552,24 +596,40 @@ interface ActiveBooking {
   start: number;
   end: number;
   duration_minutes: number;
+  price_minor: number;
 }
 
-/** Loads a booking that may still change: confirmed, not started, and (for students) before the cut-off. */
+/**
+ * Loads a booking that may still change: confirmed (so neither cancelled nor completed), not started,
+ * and (for students) before the cut-off.
+ */
 async function changeableBooking(
   ctx: ServiceContext,
   trx: Knex.Transaction,
   id: number,
 ): Promise<ActiveBooking> {
   const query = trx('bookings')
-    .select('id', 'student_id', 'mentor_id', 'area_id', 'start_at', 'end_at', 'duration_minutes', 'status')
+    .select(
+      'id',
+      'student_id',
+      'mentor_id',
+      'area_id',
+      'start_at',
+      'end_at',
+      'duration_minutes',
+      'price_minor',
+      'status',
+    )
     .where('id', id);
   if (ctx.db.dialect === 'pg') query.forUpdate();
   const row = await query.first();
-  if (!row) throw notFound('Booking', id);
+  if (!row) throw unknownRecord(ctx, 'Booking', id);
   requireParticipant(ctx, row);
-  if (row.status !== 'confirmed') throw new AppError('booking_not_active', `Booking ${id} is ${row.status}`);
   const start = instantFromDb(row.start_at);
+  const end = instantFromDb(row.end_at);
   const now = ctx.now();
+  const status = statusAt(row.status, end, now);
+  if (status !== 'confirmed') throw new AppError('booking_not_active', `Booking ${id} is ${status}`);
   if (start <= now) throw new AppError('booking_started', `Booking ${id} has already started`);
   const cutoffMs = ctx.config.changeCutoffHours * 60 * MINUTE_MS;
   if (isBoundByCutoff(ctx) && start - now < cutoffMs) {
@@ -578,7 +638,7 @@ async function changeableBooking(
       `Sessions can be cancelled or moved up to ${ctx.config.changeCutoffHours} hours before they start`,
     );
   }
-  return { ...row, start, end: instantFromDb(row.end_at) };
+  return { ...row, start, end };
 }
 
 async function recordChange(
@@ -587,7 +647,7 @@ async function recordChange(
   booking: ActiveBooking,
   change: {
     kind: 'cancelled' | 'rescheduled';
-    to?: { start: number; end: number };
+    to?: { start: number; end: number; priceMinor: number };
     reason?: string | undefined;
   },
 ): Promise<void> {
@@ -598,16 +658,20 @@ async function recordChange(
     at: new Date(ctx.now()),
     from_start_at: new Date(booking.start),
     from_end_at: new Date(booking.end),
+    from_price_minor: booking.price_minor,
     to_start_at: change.to ? new Date(change.to.start) : null,
     to_end_at: change.to ? new Date(change.to.end) : null,
+    to_price_minor: change.to?.priceMinor ?? null,
     reason: change.reason ?? null,
   });
 }
 
 export async function cancelBooking(
-  ctx: ServiceContext,
+  request: ServiceContext,
   input: OperationInput<Operations['bookings']['cancel']>,
 ) {
+  // One instant for the whole request: the session that was refusable as ended is also shown so.
+  const ctx = withClockStopped(request);
   await ctx.db.knex.transaction(async (trx) => {
     const booking = await changeableBooking(ctx, trx, input.id);
     const now = new Date(ctx.now());
@@ -622,36 +686,58 @@ export async function cancelBooking(
     await recordChange(ctx, trx, booking, { kind: 'cancelled', reason: input.reason });
   });
   ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking cancelled');
-  return bookingById(ctx.db.knex, input.id);
+  return bookingById(ctx, input.id);
+}
+
+/**
+ * The price of a moved session: the price paid, unless the duration changes, which is priced afresh
+ * at the mentor's current tier. A mentor's tier changing after the booking never re-prices it.
+ */
+function movedPrice(
+  ctx: ServiceContext,
+  booking: ActiveBooking,
+  duration: number,
+  isPremium: boolean,
+  sentCost: number | undefined,
+): number {
+  if (duration !== booking.duration_minutes) return priceFor(ctx, duration, isPremium, sentCost);
+  refuseCostMismatch(ctx, booking.price_minor, sentCost);
+  return booking.price_minor;
 }
 
 /**
  * Moves a booking in one transaction: the new time is checked as a new booking would be (its own
  * old time aside), the row is updated in place so the id stays, and the change is recorded. The
  * database's overlap guard sees the update too, so a concurrent booking cannot slip in between.
+ * A move to the very slot it has changes nothing and records nothing.
  */
 export async function rescheduleBooking(
-  ctx: ServiceContext,
+  request: ServiceContext,
   input: OperationInput<Operations['bookings']['reschedule']>,
 ) {
-  const current = await bookingById(ctx.db.knex, input.id);
+  const ctx = withClockStopped(request);
+  const current = await bookingById(ctx, input.id);
   requireParticipant(ctx, current);
   const duration = input.duration ?? current.duration;
   const { start, end } = timesOf(ctx, { ...input, duration });
-  const mentor = await loadMentor(ctx.db.knex, current.mentor_id);
-  const plan: Plan = {
+  const draft: Draft = {
     start,
     end,
     durationMinutes: duration,
     studentId: current.student_id,
     areaId: null,
-    priceMinor: priceFor(ctx, duration, mentor.is_premium, input.cost),
     movingBookingId: current.id,
   };
-  await withSlotHints(ctx, plan, () =>
+  const moved = await withSlotHints(ctx, draft, () =>
     ctx.db.knex.transaction(async (trx) => {
-      await lockMentors(trx, ctx, [mentor.id]);
+      await lockMentors(trx, ctx, [current.mentor_id]);
       const booking = await changeableBooking(ctx, trx, input.id);
+      const mentor = await loadMentor(trx, booking.mentor_id);
+      const plan: Plan = {
+        ...draft,
+        priceMinor: movedPrice(ctx, booking, duration, mentor.is_premium, input.cost),
+      };
+      if (booking.start === start && booking.end === end) return false;
       const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
       if (refusal === 'slot_taken')
         throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
@@ -667,20 +753,24 @@ export async function rescheduleBooking(
           updated_at: new Date(ctx.now()),
         })
         .catch((error) => rethrowOverlap(error, [mentor]));
-      await recordChange(ctx, trx, booking, { kind: 'rescheduled', to: { start, end } });
+      const to = { start, end, priceMinor: plan.priceMinor };
+      await recordChange(ctx, trx, booking, { kind: 'rescheduled', to });
+      return true;
     }),
   );
-  ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking rescheduled');
-  return bookingById(ctx.db.knex, input.id);
+  if (moved) ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking rescheduled');
+  return bookingById(ctx, input.id);
 }
 
 export async function bookingHistory(
   ctx: ServiceContext,
   input: OperationInput<Operations['bookings']['history']>,
 ) {
-  requireParticipant(ctx, await bookingById(ctx.db.knex, input.id));
+  requireParticipant(ctx, await bookingById(ctx, input.id));
   const rows = await ctx.db.knex('booking_changes').where('booking_id', input.id).orderBy('id');
   const instantOrNull = (value: unknown) => (value === null ? null : toIsoUtc(instantFromDb(value)));
+  // Changes recorded before prices were kept with them have none.
+  const costOrNull = (minor: number | null) => (minor === null ? null : minorToMajor(Number(minor)));
   return rows.map((row) => ({
     id: row.id,
     booking_id: row.booking_id,
@@ -689,16 +779,21 @@ export async function bookingHistory(
     at: toIsoUtc(instantFromDb(row.at)),
     from_start_time: toIsoUtc(instantFromDb(row.from_start_at)),
     from_end_time: toIsoUtc(instantFromDb(row.from_end_at)),
+    from_cost: costOrNull(row.from_price_minor),
     to_start_time: instantOrNull(row.to_start_at),
     to_end_time: instantOrNull(row.to_end_at),
+    to_cost: costOrNull(row.to_price_minor),
     reason: row.reason,
   }));
 }
 
 export async function listBookings(
-  ctx: ServiceContext,
+  request: ServiceContext,
   input: OperationInput<Operations['bookings']['list']>,
 ): Promise<Page<Booking>> {
+  // One instant decides both which bookings match `status`/`upcoming` and the status they show.
+  const ctx = withClockStopped(request);
+  const now = ctx.now();
   const query = bookingQuery(ctx.db.knex)
     .orderBy([
       { column: 'bookings.start_at', order: 'asc' },
@@ -708,14 +803,14 @@ export async function listBookings(
   const own = ownBookingsFilter(ctx, input);
   if (own.student_id !== undefined) query.where('bookings.student_id', own.student_id);
   if (own.mentor_id !== undefined) query.where('bookings.mentor_id', own.mentor_id);
-  if (input.status !== undefined) query.where('bookings.status', input.status);
+  if (input.status !== undefined) whereStatusReads(query, input.status, now);
   if (input.from !== undefined)
     query.where('bookings.start_at', '>=', new Date(instantOf(ctx, input.from, 'from')));
   if (input.to !== undefined) query.where('bookings.start_at', '<', new Date(instantOf(ctx, input.to, 'to')));
   if (input.upcoming !== undefined)
-    query.where('bookings.end_at', input.upcoming ? '>' : '<=', new Date(ctx.now()));
+    query.where('bookings.end_at', input.upcoming ? '>' : '<=', new Date(now));
   if (input.cursor !== undefined) {
-    const [afterStart, afterId] = decodeCursor(input.cursor, 2) as [number, number];
+    const [afterStart, afterId] = decodeCursor(input.cursor, ['instant', 'id']) as [number, number];
     query.where((where) =>
       where
         .where('bookings.start_at', '>', new Date(afterStart))
@@ -728,7 +823,7 @@ export async function listBookings(
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    items: page.map(present),
+    items: page.map((row) => present(row, now)),
     nextCursor:
       rows.length > input.limit && last ? encodeCursor([instantFromDb(last.start_at), last.id]) : null,
   };

@@ -179,8 +179,10 @@ describe('cancel and reschedule', () => {
         at: new Date(NOW).toISOString(),
         from_start_time: '2026-12-03T13:30:00.000Z',
         from_end_time: '2026-12-03T14:00:00.000Z',
+        from_cost: 2000,
         to_start_time: null,
         to_end_time: null,
+        to_cost: null,
         reason: 'Interview moved',
       },
     ]);
