@@ -7,7 +7,7 @@ import { instantFromDb } from '../db/connection.js';
 import { toIsoUtc } from '../domain/time.js';
 import type { Actor, ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js';
+import { needsRehash } from './passwords.js';
 import { createStudent, isUniqueViolation } from './students.js';
 
 const TOKEN_PREFIX = 'mst_';
@@ -16,6 +16,7 @@ const MINUTE = 60_000;
 interface AccountRow {
   id: number;
   email: string;
+  email_normalized: string;
   role: Account['role'];
   student_id: number | null;
   mentor_id: number | null;
@@ -115,8 +116,9 @@ async function refuseTakenAccountEmail(db: Knex | Knex.Transaction, email: strin
 }
 
 export async function register(ctx: ServiceContext, input: OperationInput<Operations['auth']['register']>) {
+  // Hashed before the email is looked up: a taken email then costs as long as a new one.
+  const passwordHash = await ctx.passwords.hash(input.password);
   await refuseTakenAccountEmail(ctx.db.knex, input.email);
-  const passwordHash = await hashPassword(input.password, ctx.config.auth.scryptLog2N);
   let accountId = 0;
   await createStudent(
     ctx,
@@ -146,54 +148,141 @@ export async function register(ctx: ServiceContext, input: OperationInput<Operat
   return issueToken(ctx, ctx.db.knex, account);
 }
 
-/**
- * Throttles guessing per email (known or not): after LOGIN_MAX_FAILURES failures in a lock period,
- * further attempts are refused until it ends, with the same answer whether the account exists.
- */
-async function refuseWhileLocked(ctx: ServiceContext, emailKey: string): Promise<void> {
-  const attempt = await ctx.db.knex('login_attempts').where('email_normalized', emailKey).first();
-  const lockedUntil =
-    attempt?.locked_until === null || attempt === undefined ? 0 : instantFromDb(attempt.locked_until);
-  if (lockedUntil > ctx.now()) {
-    const seconds = Math.ceil((lockedUntil - ctx.now()) / 1000);
-    throw new AppError('rate_limited', 'Too many failed logins for this email; try again later', {
-      headers: { 'retry-after': String(seconds) },
-    });
-  }
+/** The row counting the attempts on an email from every client together: the backstop. */
+const EVERY_CLIENT = '*';
+
+interface CountedAttempt {
+  client: string;
+  windowEndsAt: unknown;
 }
 
-async function recordFailure(ctx: ServiceContext, emailKey: string): Promise<void> {
-  const { loginMaxFailures, loginLockMinutes } = ctx.config.auth;
+/**
+ * One attempt at a password, counted before it is checked: the per-client row and the per-email
+ * backstop row each take the attempt in one atomic upsert, which refuses (updates nothing, returns
+ * nothing) when that row's budget for its window is spent; both rows are taken in one transaction or
+ * neither. Concurrent attempts, from one process or many, thus never pass more checks than the budget
+ * allows. Refused while either budget is spent, whether or not the password is right, and the same
+ * way whether or not the account exists.
+ */
+async function countLoginAttempt(ctx: ServiceContext, emailKey: string): Promise<CountedAttempt[]> {
+  const { loginMaxFailures, loginMaxFailuresPerEmail, loginLockMinutes } = ctx.config.auth;
   const now = ctx.now();
-  const windowMs = loginLockMinutes * MINUTE;
-  await ctx.db.knex.transaction(async (trx) => {
-    const attempt = await trx('login_attempts').where('email_normalized', emailKey).first();
-    const fresh = !attempt || instantFromDb(attempt.window_started_at) < now - windowMs;
-    const failures = fresh ? 1 : attempt.failures + 1;
-    const row = {
-      email_normalized: emailKey,
-      failures,
-      window_started_at: new Date(fresh ? now : instantFromDb(attempt.window_started_at)),
-      locked_until: failures >= loginMaxFailures ? new Date(now + windowMs) : null,
-    };
-    await trx('login_attempts').insert(row).onConflict('email_normalized').merge();
+  const budgets = [
+    { client: ctx.clientAddress, max: loginMaxFailures },
+    { client: EVERY_CLIENT, max: loginMaxFailuresPerEmail },
+  ];
+  return ctx.db.knex.transaction(async (trx) => {
+    const counted: CountedAttempt[] = [];
+    for (const { client, max } of budgets) {
+      const windowEndsAt = await takeAttempt(trx, { emailKey, client, max, now }, loginLockMinutes * MINUTE);
+      if (windowEndsAt === null) throw await loginLocked(trx, emailKey, client, now);
+      counted.push({ client, windowEndsAt });
+    }
+    return counted;
   });
+}
+
+/** The end of the row's window when the attempt was taken, or null when its budget is spent. */
+async function takeAttempt(
+  trx: Knex.Transaction,
+  { emailKey, client, max, now }: { emailKey: string; client: string; max: number; now: number },
+  windowMs: number,
+): Promise<unknown> {
+  const at = new Date(now);
+  const result = await trx.raw(
+    `insert into login_attempts (email_normalized, client, attempts, window_ends_at)
+     values (?, ?, 1, ?)
+     on conflict (email_normalized, client) do update set
+       attempts = case when login_attempts.window_ends_at <= ? then 1 else login_attempts.attempts + 1 end,
+       window_ends_at = case when login_attempts.window_ends_at <= ? then excluded.window_ends_at
+                             else login_attempts.window_ends_at end
+     where login_attempts.window_ends_at <= ? or login_attempts.attempts < ?
+     returning window_ends_at`,
+    [emailKey, client, new Date(now + windowMs), at, at, at, max],
+  );
+  const rows = (Array.isArray(result) ? result : result.rows) as { window_ends_at: unknown }[];
+  return rows[0]?.window_ends_at ?? null;
+}
+
+async function loginLocked(trx: Knex.Transaction, emailKey: string, client: string, now: number) {
+  const row = await trx('login_attempts').where({ email_normalized: emailKey, client }).first();
+  const seconds = Math.max(1, Math.ceil((instantFromDb(row?.window_ends_at ?? now) - now) / 1000));
+  return new AppError('rate_limited', 'Too many failed logins for this email; try again later', {
+    headers: { 'retry-after': String(seconds) },
+  });
+}
+
+/**
+ * Gives back an attempt that turned out right, or that was never checked (the hashing queue was
+ * full). Only within the window it was counted in; wrong guesses stay counted until it ends, so a
+ * success cannot clear the way for guesses made at the same time.
+ */
+async function giveBackLoginAttempt(ctx: ServiceContext, emailKey: string, counted: CountedAttempt[]) {
+  await ctx.db.knex.transaction(async (trx) => {
+    for (const { client, windowEndsAt } of counted) {
+      await trx('login_attempts')
+        .where({ email_normalized: emailKey, client, window_ends_at: windowEndsAt })
+        .where('attempts', '>', 0)
+        .decrement('attempts', 1);
+    }
+  });
+}
+
+/**
+ * Checks a password against an account (or, with none, against a decoy at the same cost), counted
+ * as a login attempt on `emailKey`: refused beforehand when its budget is spent, given back when
+ * right.
+ */
+async function checkPasswordCounted(
+  ctx: ServiceContext,
+  emailKey: string,
+  account: AccountRow | undefined,
+  password: string,
+): Promise<boolean> {
+  const counted = await countLoginAttempt(ctx, emailKey);
+  let valid: boolean;
+  try {
+    valid = account
+      ? await ctx.passwords.verify(password, account.password_hash)
+      : await ctx.passwords.verifyAgainstDecoy(password);
+  } catch (error) {
+    await giveBackLoginAttempt(ctx, emailKey, counted);
+    throw error;
+  }
+  if (valid) await giveBackLoginAttempt(ctx, emailKey, counted);
+  return valid;
 }
 
 export async function login(ctx: ServiceContext, input: OperationInput<Operations['auth']['login']>) {
   const emailKey = input.email.trim().toLowerCase();
-  await refuseWhileLocked(ctx, emailKey);
   const account = await accountByEmail(ctx.db.knex, emailKey);
-  const valid = account
-    ? await verifyPassword(input.password, account.password_hash)
-    : await verifyAgainstDecoy(input.password, ctx.config.auth.scryptLog2N);
-  if (!account || !valid) {
-    await recordFailure(ctx, emailKey);
+  if (!(await checkPasswordCounted(ctx, emailKey, account, input.password)) || !account) {
     ctx.log.warn({ event: 'login_failed' }, 'failed login');
     throw new AppError('invalid_credentials', 'Wrong email or password');
   }
-  await ctx.db.knex('login_attempts').where('email_normalized', emailKey).delete();
+  await upgradePasswordHash(ctx, account, input.password);
   return issueToken(ctx, ctx.db.knex, account);
+}
+
+/**
+ * A hash made at another cost than the configured one is made anew while the password is at hand,
+ * so a change of PASSWORD_SCRYPT_* reaches every account that logs in. When the hasher is busy the
+ * login still succeeds; the upgrade waits for the next one.
+ */
+async function upgradePasswordHash(ctx: ServiceContext, account: AccountRow, password: string) {
+  if (!needsRehash(account.password_hash, ctx.config.auth.scrypt)) return;
+  let rehashed: string;
+  try {
+    rehashed = await ctx.passwords.hash(password);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'service_busy') return;
+    throw error;
+  }
+  // Only over the hash that was checked: a password changed meanwhile is not overwritten.
+  await ctx.db
+    .knex('accounts')
+    .where({ id: account.id, password_hash: account.password_hash })
+    .update({ password_hash: rehashed });
 }
 
 export async function logout(ctx: ServiceContext) {
@@ -237,8 +326,8 @@ export async function createAccount(
       throw new AppError('account_exists', `Mentor ${input.mentor_id} already has an account`);
     }
   }
+  const passwordHash = await ctx.passwords.hash(input.password);
   await refuseTakenAccountEmail(ctx.db.knex, input.email);
-  const passwordHash = await hashPassword(input.password, ctx.config.auth.scryptLog2N);
   try {
     const [inserted] = await ctx.db
       .knex('accounts')
@@ -257,4 +346,58 @@ export async function createAccount(
     if (isUniqueViolation(error)) throw new AppError('email_taken', 'That email is already registered');
     throw error;
   }
+}
+
+/** Revokes the account's tokens that still work, except `keepTokenHash`; answers how many. */
+async function revokeTokensOf(
+  ctx: ServiceContext,
+  db: Knex | Knex.Transaction,
+  accountId: number,
+  keepTokenHash?: string,
+): Promise<number> {
+  const now = ctx.now();
+  const query = db('auth_tokens')
+    .where('account_id', accountId)
+    .whereNull('revoked_at')
+    .where('expires_at', '>', new Date(now));
+  if (keepTokenHash) query.whereNot('token_hash', keepTokenHash);
+  return query.update({ revoked_at: new Date(now) });
+}
+
+function accountOfCaller(ctx: ServiceContext): number {
+  if (ctx.actor.accountId === undefined)
+    throw invalidInput('/', 'The operator token belongs to no account; change ADMIN_TOKEN instead');
+  return ctx.actor.accountId;
+}
+
+export async function logoutAll(ctx: ServiceContext) {
+  return { tokens_revoked: await revokeTokensOf(ctx, ctx.db.knex, accountOfCaller(ctx)) };
+}
+
+export async function changePassword(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['auth']['changePassword']>,
+) {
+  const accountId = accountOfCaller(ctx);
+  const account = (await ctx.db.knex('accounts').where('id', accountId).first()) as AccountRow;
+  // A stolen token must not become a faster way to guess the password than logging in.
+  if (!(await checkPasswordCounted(ctx, account.email_normalized, account, input.current_password))) {
+    throw invalidInput('/current_password', 'The current password is wrong');
+  }
+  const passwordHash = await ctx.passwords.hash(input.new_password);
+  const tokensRevoked = await ctx.db.knex.transaction(async (trx) => {
+    await trx('accounts').where('id', accountId).update({ password_hash: passwordHash });
+    return revokeTokensOf(ctx, trx, accountId, ctx.actor.tokenHash);
+  });
+  return { tokens_revoked: tokensRevoked };
+}
+
+export async function revokeTokens(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['auth']['revokeTokens']>,
+) {
+  if (!(await ctx.db.knex('accounts').where('id', input.id).first())) throw notFound('Account', input.id);
+  const tokensRevoked = await revokeTokensOf(ctx, ctx.db.knex, input.id);
+  ctx.log.info({ event: 'tokens_revoked', account: input.id, by: ctx.actor.label }, 'account tokens revoked');
+  return { tokens_revoked: tokensRevoked };
 }

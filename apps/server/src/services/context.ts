@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/connection.js';
 import type { AnswerCache } from './answer-cache.js';
+import type { PasswordHasher } from './passwords.js';
 
 export interface Logger {
   info(details: object, message?: string): void;
@@ -27,6 +28,10 @@ export interface ServiceContext {
   now(): number;
   log: Logger;
   actor: Actor;
+  /** The caller's address (the socket's, or the one trusted proxies forwarded): login attempts count per address */
+  clientAddress: string;
+  /** Every password hash goes through it: it bounds how many run and wait at once */
+  passwords: PasswordHasher;
   /** Costly read answers kept until the data or the clock minute changes */
   answers: AnswerCache;
 }

@@ -5,7 +5,7 @@ import type { ServiceContext } from './context.js';
 import { AppError } from './errors.js';
 
 /** Keys are remembered this long; a retry after that acts anew. */
-const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotentRequest {
   scope: string;

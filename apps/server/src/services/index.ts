@@ -1,5 +1,14 @@
 import type { Operation, OperationInput, OperationResult, Operations } from '@mentor-scheduling/contracts';
-import { createAccount, login, logout, me, register } from './auth.js';
+import {
+  changePassword,
+  createAccount,
+  login,
+  logout,
+  logoutAll,
+  me,
+  register,
+  revokeTokens,
+} from './auth.js';
 import {
   bookingHistory,
   cancelBooking,
@@ -48,7 +57,16 @@ export const handlers: Handlers = {
     check: () => ({ status: 'ok', uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
     ready: (ctx) => checkReadiness(ctx),
   },
-  auth: { register, login, logout: (ctx) => logout(ctx), me: (ctx) => me(ctx), createAccount },
+  auth: {
+    register,
+    login,
+    logout: (ctx) => logout(ctx),
+    logoutAll: (ctx) => logoutAll(ctx),
+    changePassword,
+    me: (ctx) => me(ctx),
+    createAccount,
+    revokeTokens,
+  },
   areas: { list: (ctx) => listAreas(ctx) },
   pricing: { get: (ctx) => getPricing(ctx) },
   mentors: {

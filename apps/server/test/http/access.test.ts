@@ -60,6 +60,13 @@ function matrix(
       expected: everyone,
     },
     'auth.logout': { input: {}, expected: signedIn },
+    'auth.logoutAll': { input: {}, expected: signedIn },
+    // A wrong current password: refused with 400 (allowed to ask), nothing changes.
+    'auth.changePassword': {
+      input: { current_password: 'not the password', new_password: 'another long passphrase' },
+      expected: signedIn,
+    },
+    'auth.revokeTokens': { input: { id: 99_999 }, expected: adminOnly },
     'auth.me': { input: {}, expected: signedIn },
     'auth.createAccount': {
       input: { email: `m.${Math.random()}@example.com`, password: 'a long enough password', role: 'admin' },
@@ -130,15 +137,18 @@ describe('who may call what (every operation × every kind of caller)', () => {
       let headers: Record<Caller, Record<string, string>>;
       let bookingOfA: number;
 
+      const signIn = async () => ({
+        anonymous: anonymously,
+        studentA: await loginAs(t.api, 'aarav.sharma@example.com'),
+        studentB: await loginAs(t.api, 'diya.patel@example.com'),
+        mentor: await loginAs(t.api, 'rohan.mehta@mentors.example.com'),
+        admin: await loginAs(t.api, 'admin@example.com'),
+      });
+
       beforeAll(async () => {
-        t = await startTestApp();
-        headers = {
-          anonymous: anonymously,
-          studentA: await loginAs(t.api, 'aarav.sharma@example.com'),
-          studentB: await loginAs(t.api, 'diya.patel@example.com'),
-          mentor: await loginAs(t.api, 'rohan.mehta@mentors.example.com'),
-          admin: await loginAs(t.api, 'admin@example.com'),
-        };
+        // Logging everyone in again (before logout-all) would pass the per-client credential limit.
+        t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000' });
+        headers = await signIn();
         const created = await t.api.post(
           '/api/bookings',
           { mentor_id: demo.rohan, start_time: '2026-12-08T19:00:00', duration: 30 },
@@ -158,12 +168,14 @@ describe('who may call what (every operation × every kind of caller)', () => {
         ).toEqual(rows.sort());
       });
 
-      // Logout last: it revokes the caller's token.
-      const order = (ids: string[]) => [...ids.filter((id) => id !== 'auth.logout'), 'auth.logout'];
+      // Logout and logout-all last, each with fresh tokens: they revoke the caller's.
+      const revoking = ['auth.logout', 'auth.logoutAll'];
+      const order = (ids: string[]) => [...ids.filter((id) => !revoking.includes(id)), ...revoking];
       for (const operationId of order(Object.keys(matrix(0)))) {
         it(`${operationId}`, async () => {
           const operation = allOperations().find((candidate) => candidate.id === operationId) as Operation;
           if (surface === 'tRPC' && operation.trpc === null) return;
+          if (operationId === 'auth.logoutAll') headers = await signIn();
           const row = matrix(bookingOfA)[operationId];
           if (!row) throw new Error(`no matrix row for ${operationId}`);
           const outcomes: Record<string, number> = {};

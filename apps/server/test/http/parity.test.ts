@@ -105,6 +105,14 @@ const calls: Call[] = [
     },
   ],
   ['auth.logout', {}],
+  ['auth.logoutAll', {}],
+  ['auth.changePassword', { current_password: 'a long enough password', new_password: 'password123' }],
+  [
+    'auth.changePassword',
+    { current_password: 'a long enough password', new_password: 'another long password' },
+  ],
+  ['auth.revokeTokens', { id: 1 }],
+  ['auth.revokeTokens', { id: 99999 }],
 ];
 
 interface Outcome {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { InstantSchema, TimeZoneSchema } from '../primitives.js';
+import { IdParamSchema, IdSchema, InstantSchema, TimeZoneSchema, textSchema } from '../primitives.js';
+import { commonPasswords } from './common-passwords.js';
 
 export const roles = ['student', 'mentor', 'admin'] as const;
 export const RoleSchema = z
@@ -8,18 +9,45 @@ export const RoleSchema = z
 export type Role = (typeof roles)[number];
 
 const EmailSchema = z.email().max(254).meta({ example: 'aarav.sharma@example.com' });
+/** Password rules: the one place REST, tRPC and the OpenAPI document take them from. */
+export const passwordRules =
+  'At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated';
+
+/** The same text, compared as lists of leaked passwords hold it: lower case, without spaces. */
+function guessableForm(password: string): string {
+  return password.toLowerCase().replace(/\s+/g, '');
+}
+
+/** `aaaaaaaaaa`, `ababababab`, `abcabcabcabc`: a unit of up to three characters, repeated. */
+const repeatedUnit = /^(.{1,3})\1+$/su;
+
 const PasswordSchema = z
   .string()
   .min(10, 'Use at least 10 characters')
   .max(200)
-  .meta({ description: 'At least 10 characters', example: 'correct horse battery' });
+  .refine((password) => password.trim() !== '', {
+    message: 'The password cannot be only spaces',
+    abort: true,
+  })
+  .refine((password) => !/\p{Cc}/u.test(password), {
+    message: 'The password cannot contain control characters (tabs, line breaks and the like)',
+    abort: true,
+  })
+  .refine((password) => !commonPasswords.has(guessableForm(password)), {
+    message: 'This password is among the most common ones, which are guessed first; choose another',
+    abort: true,
+  })
+  .refine((password) => !repeatedUnit.test(guessableForm(password)), {
+    message: 'This password repeats a few characters and is guessed at once; choose another',
+  })
+  .meta({ description: passwordRules, example: 'chai at the ghat, 6 am' });
 
 export const RegisterSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).meta({ example: 'Ira Bhat' }),
+    name: textSchema({ max: 120 }).meta({ example: 'Ira Bhat' }),
     email: EmailSchema.meta({ example: 'ira.bhat@example.com' }),
     password: PasswordSchema,
-    area_of_interest: z.string().trim().min(1).max(120).nullable().optional().meta({ example: 'Consulting' }),
+    area_of_interest: textSchema({ max: 120 }).nullable().optional().meta({ example: 'Consulting' }),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
   })
   .meta({ id: 'Register', description: 'A student creates their own account.' });
@@ -52,12 +80,7 @@ export const CreateAccountSchema = z
     email: EmailSchema.meta({ example: 'zoya.khan@mentors.example.com' }),
     password: PasswordSchema,
     role: z.enum(['mentor', 'admin']).meta({ example: 'mentor' }),
-    mentor_id: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .meta({ description: 'Required for a mentor account', example: 2 }),
+    mentor_id: IdSchema.optional().meta({ description: 'Required for a mentor account', example: 2 }),
   })
   .meta({ id: 'CreateAccount', description: 'An admin creates a mentor’s or another admin’s account.' });
 
@@ -76,5 +99,31 @@ export const SessionTokenSchema = z
 export const LogoutResultSchema = z
   .object({ revoked: z.literal(true).meta({ example: true }) })
   .meta({ id: 'LogoutResult', description: 'The token of the request no longer works.' });
+
+export const ChangePasswordSchema = z
+  .object({
+    current_password: z.string().min(1).max(200).meta({ example: 'demo-password' }),
+    new_password: PasswordSchema.meta({ example: 'a brand new passphrase' }),
+  })
+  .refine((input) => input.new_password !== input.current_password, {
+    message: 'The new password is the current one',
+    path: ['new_password'],
+  })
+  .meta({
+    id: 'ChangePassword',
+    description: `The current password and the new one. New password: ${passwordRules}.`,
+  });
+
+export const AccountIdParamsSchema = z.object({ id: IdParamSchema });
+
+export const TokensRevokedSchema = z
+  .object({
+    tokens_revoked: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'How many tokens that still worked stopped working', example: 2 }),
+  })
+  .meta({ id: 'TokensRevoked', description: 'Tokens of the account that no longer work.' });
 
 export type Account = z.infer<typeof AccountSchema>;

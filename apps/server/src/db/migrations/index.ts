@@ -3,6 +3,8 @@ import * as catalogueAndBookings from './001_catalogue_and_bookings.js';
 import * as changesPreferencesIdempotency from './002_changes_preferences_idempotency.js';
 import * as accounts from './003_accounts.js';
 import * as boundedOverlapTriggers from './004_bounded_overlap_triggers.js';
+import * as loginAttemptsPerClient from './005_login_attempts_per_client.js';
+import * as bookingChangePrices from './006_booking_change_prices.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +17,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['002_changes_preferences_idempotency', changesPreferencesIdempotency],
   ['003_accounts', accounts],
   ['004_bounded_overlap_triggers', boundedOverlapTriggers],
+  ['005_login_attempts_per_client', loginAttemptsPerClient],
+  ['006_booking_change_prices', bookingChangePrices],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
