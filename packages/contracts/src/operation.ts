@@ -34,8 +34,9 @@ export interface Operation {
    */
   readonly paginated?: boolean;
   /**
-   * Retries are safe: REST takes an `Idempotency-Key` header, tRPC an `idempotency_key` input field,
-   * and the service answers a repeated key with the first answer.
+   * Retries are safe: REST takes an `Idempotency-Key` header (and refuses a body field or query
+   * parameter of that name, which a client might believe was honoured), tRPC an `idempotency_key`
+   * input field, and the service answers a repeated key with the first answer.
    */
   readonly idempotent?: boolean;
   /**
@@ -47,7 +48,10 @@ export interface Operation {
 
 type ShapeOf<S> = S extends z.ZodObject<infer Shape> ? Shape : Record<never, never>;
 
-/** The tRPC / service input: path params, query and body merged into one object. */
+/**
+ * The service input, and the tRPC input as one object: path params, query and body merged. REST
+ * reads each part from its own place in the request and merges them only after checking each.
+ */
 type IdempotencyShapeOf<Op extends Operation> = Op['idempotent'] extends true
   ? { idempotency_key: z.ZodOptional<typeof IdempotencyKeySchema> }
   : Record<never, never>;

@@ -1,25 +1,51 @@
 import { z } from 'zod';
 
-export const IdSchema = z.number().int().positive().meta({ example: 1 });
+/**
+ * Ids are 32-bit signed integer columns on every database: a larger id names nothing, and on
+ * PostgreSQL it would not even bind. The contract states the range so such an id is invalid input.
+ */
+export const MAX_ID = 2_147_483_647;
+
+// The range is checked first and ends the check: beyond it, the other checks only repeat "too big".
+export const IdSchema = z.number().max(MAX_ID, { abort: true }).int().min(1).meta({ example: 1 });
+
+/**
+ * A number in a query string or path as text: plain decimal digits only. `0x1e`, ` 30`, `1e2`, `+5`
+ * and `30.0` are what `Number()` would read as numbers; a caller who sent them meant something else
+ * or made a typo, so they are refused. tRPC sends real numbers, which the target schema checks.
+ */
+function fromDecimalText<Target extends z.ZodType<number, number>>(target: Target) {
+  return z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,16}$/, 'Expected a whole number in plain decimal digits')
+        .transform(Number),
+    ])
+    .pipe(target);
+}
+
+/** Replaces the rendered JSON schema of a text-or-number input by what a REST caller sends. */
+function documentedAs(jsonSchema: Record<string, unknown>) {
+  return ({ jsonSchema: rendered }: { jsonSchema: Record<string, unknown> }) => {
+    for (const key of Object.keys(rendered)) delete rendered[key];
+    Object.assign(rendered, jsonSchema);
+  };
+}
 
 /** Path and query ids arrive as text on REST and as numbers on tRPC; both are accepted. */
-export const IdParamSchema = z
-  .union([
-    z.number().int().positive(),
-    z
-      .string()
-      .regex(/^[1-9]\d{0,15}$/, 'Expected a positive whole number')
-      .transform(Number),
-  ])
-  .meta({
+export const IdParamSchema = fromDecimalText(IdSchema).meta({
+  description: 'Numeric id',
+  example: 1,
+  override: documentedAs({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_ID,
     description: 'Numeric id',
     example: 1,
-    // Documented as what a REST caller sends: a plain positive integer.
-    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      Object.assign(jsonSchema, { type: 'integer', minimum: 1, description: 'Numeric id', example: 1 });
-    },
-  });
+  }),
+});
 
 /** Zones already found valid: building an Intl formatter per check showed in every mentor listing. */
 const knownTimeZones = new Set<string>();
@@ -49,15 +75,31 @@ export const InstantSchema = z.iso.datetime().meta({ example: '2026-12-01T13:30:
 const instantInputPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})?$/;
 
 /**
+ * Years a client instant may name. The service answers instants it derives from the input (the
+ * window's other end, up to 31 days on; the instant in UTC, up to a day's offset away) as RFC 3339
+ * with a four-digit year, so the input stays a month and a day clear of year 10000; and it stays at
+ * or after 1970, where every database driver stores instants alike. No session is ever that far off.
+ */
+export const instantYears = { first: 1970, last: 9998 } as const;
+
+function isWithinInstantYears(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  return year >= instantYears.first && year <= instantYears.last;
+}
+
+/**
  * An instant as clients may send it: RFC 3339 with an offset, or a local date-time without one,
  * which is read in the platform zone (`DEFAULT_TIMEZONE`, Asia/Kolkata unless configured).
  */
 export const InstantInputSchema = z
   .string()
-  .regex(instantInputPattern, 'Expected an ISO 8601 date-time')
+  .regex(instantInputPattern, { message: 'Expected an ISO 8601 date-time', abort: true })
+  .refine(isWithinInstantYears, {
+    message: `Expected a date-time in the years ${instantYears.first} to ${instantYears.last}`,
+    abort: true,
+  })
   .meta({
-    description:
-      'RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).',
+    description: `RFC 3339 date-time, in the years ${instantYears.first} to ${instantYears.last}. With an offset (\`Z\`, \`+05:30\`) it is exact; without one (\`2026-12-01T19:00:00\`, as the first backend accepted) it is read in the platform zone \`DEFAULT_TIMEZONE\` (default Asia/Kolkata).`,
     example: '2026-12-01T19:00:00+05:30',
   });
 
@@ -69,24 +111,18 @@ export const DurationSchema = z
   .meta({ id: 'Duration', description: 'Session length in minutes', example: 30 });
 
 /** Query-string form of a duration: text on REST, a number on tRPC. */
-export const DurationQuerySchema = z.coerce
-  .number<string | number>()
-  .pipe(DurationSchema)
-  .meta({
+export const DurationQuerySchema = fromDecimalText(DurationSchema).meta({
+  description: 'Session length in minutes: 30, 45 or 60',
+  example: 30,
+  // Documented as what the server accepts: REST callers sent 31 in good faith when the spec allowed
+  // any number, only to get 400.
+  override: documentedAs({
+    type: 'integer',
+    enum: [...sessionDurations],
     description: 'Session length in minutes: 30, 45 or 60',
     example: 30,
-    // Documented as what the server accepts: the coercion alone would render as any number, and
-    // REST callers sent 31 in good faith (the spec allowed it) only to get 400.
-    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      Object.assign(jsonSchema, {
-        type: 'integer',
-        enum: [...sessionDurations],
-        description: 'Session length in minutes: 30, 45 or 60',
-        example: 30,
-      });
-    },
-  });
+  }),
+});
 
 /** Booleans in query strings: `true`/`false` on REST, real booleans on tRPC. */
 export const BooleanQuerySchema = z
@@ -118,13 +154,21 @@ export const WeekdaySchema = z
   .meta({ id: 'Weekday', description: 'Day of the week', example: 'tue' });
 export type Weekday = (typeof weekdays)[number];
 
-export const PageLimitSchema = z.coerce
-  .number<string | number>()
-  .int()
-  .min(1)
-  .max(200)
+const pageLimitDescription = 'Page size (default 50, at most 200)';
+export const PageLimitSchema = fromDecimalText(z.number().int().min(1).max(200))
   .default(50)
-  .meta({ description: 'Page size (default 50, at most 200)', example: 50 });
+  .meta({
+    description: pageLimitDescription,
+    example: 50,
+    override: documentedAs({
+      type: 'integer',
+      minimum: 1,
+      maximum: 200,
+      default: 50,
+      description: pageLimitDescription,
+      example: 50,
+    }),
+  });
 
 const cursorDescription =
   'Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC)';
@@ -139,7 +183,46 @@ export const pageQueryShape = {
   cursor: CursorSchema.optional().meta({ description: cursorDescription }),
 };
 
-export const MoneySchema = z.number().nonnegative().meta({
-  description: 'Amount in rupees (major units); stored by the server as integer paise',
-  example: 2000,
-});
+const moneyDescription = 'Amount in rupees (major units); stored by the server as integer paise';
+export const MoneySchema = z.number().nonnegative().meta({ description: moneyDescription, example: 2000 });
+
+/** Money a client sends: whole paise, so at most two decimals (1999.999 is no price the server has). */
+export const MoneyInputSchema = z
+  .number()
+  .nonnegative()
+  .multipleOf(0.01, 'Expected an amount in rupees with at most 2 decimals')
+  .meta({ description: `${moneyDescription}; at most 2 decimals`, example: 2000 });
+
+/**
+ * Control characters (C0, DEL, C1) never belong in text a person typed: a NUL is refused by
+ * PostgreSQL, and the others hide in logs, emails and calendar files. A multi-line text keeps its
+ * tabs and line breaks; a single-line text (names, filters) keeps none. Written as plain ranges so
+ * the published pattern reads the same in every regex dialect.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const withoutControlCharacters = /^[^\x00-\x1f\x7f-\x9f]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const withoutControlCharactersBesideLineBreaks = /^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$/;
+
+/** Text a person enters: trimmed, `min`..`max` characters, without control characters. */
+export function textSchema({
+  min = 1,
+  max,
+  multiline = false,
+}: {
+  min?: number;
+  max: number;
+  multiline?: boolean;
+}) {
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .regex(
+      multiline ? withoutControlCharactersBesideLineBreaks : withoutControlCharacters,
+      multiline
+        ? 'Control characters other than tabs and line breaks are not allowed'
+        : 'Control characters (including tabs and line breaks) are not allowed',
+    );
+}

@@ -17,9 +17,9 @@ import {
   type TRPCQueryProcedure,
 } from '@trpc/server';
 import type { z } from 'zod';
-import { AppError, busyErrorOf } from '../services/errors.js';
+import { AppError, databaseErrorOf } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
-import { problemPartsOf } from './problem.js';
+import { hasIssues, problemPartsOf } from './problem.js';
 
 export interface TrpcContext {
   services: ServiceContext;
@@ -49,7 +49,6 @@ export interface TrpcProblemData {
 
 /** Errors tRPC raises itself (unknown procedure, bad JSON, …) in the API's own codes. */
 const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
-  PARSE_ERROR: 'malformed_json',
   BAD_REQUEST: 'invalid_request',
   NOT_FOUND: 'route_not_found',
   METHOD_NOT_SUPPORTED: 'method_not_allowed',
@@ -64,7 +63,9 @@ function problemPartsOfTrpc(error: TRPCError) {
   if (error.cause instanceof SyntaxError) {
     return { code: 'malformed_json' as const, detail: 'The input is not valid JSON' };
   }
-  if (error.cause) return problemPartsOf(error.cause);
+  if (error.cause instanceof AppError || hasIssues(error.cause)) return problemPartsOf(error.cause);
+  // tRPC's own refusals (`connectionParams` of the wrong shape, an unknown procedure) may carry a
+  // plain Error as cause: they are about the request, never our bug, whatever that cause says.
   return { code: appCodeByTrpcCode[error.code] ?? 'invalid_request', detail: error.message };
 }
 
@@ -130,7 +131,7 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     try {
       return await handler(ctx.services, input);
     } catch (error) {
-      const appError = error instanceof AppError ? error : busyErrorOf(error);
+      const appError = error instanceof AppError ? error : databaseErrorOf(error);
       throw appError ? trpcErrorOf(appError) : error;
     }
   };

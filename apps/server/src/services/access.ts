@@ -1,6 +1,6 @@
 import type { Operation } from '@mentor-scheduling/contracts';
 import type { Actor, ServiceContext } from './context.js';
-import { AppError, invalidInput } from './errors.js';
+import { AppError, invalidInput, notFound } from './errors.js';
 
 /**
  * The one place that decides whether a caller may call an operation at all, from the operation
@@ -14,12 +14,34 @@ export function authorize(operation: Operation, actor: Actor): void {
     });
   }
   if (!operation.access.includes(actor.role)) {
-    throw new AppError('forbidden', `A ${actor.role} may not ${operation.summary.toLowerCase()}`);
+    // Summaries are titles ("One student"), not verbs: a sentence built from them read as nonsense.
+    throw new AppError(
+      'forbidden',
+      `Only ${rolesInWords(operation.access)} may call ${operation.id} (${operation.method} ${operation.path}); this token is ${possessive(actor.role)}`,
+    );
   }
+}
+
+function rolesInWords(roles: readonly string[]): string {
+  const plural = roles.map((role) => `${role}s`);
+  return plural.length > 1 ? `${plural.slice(0, -1).join(', ')} and ${plural.at(-1)}` : (plural[0] ?? '');
+}
+
+function possessive(role: string): string {
+  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}’s`;
 }
 
 function notYours(): AppError {
   return new AppError('forbidden', 'That belongs to someone else');
+}
+
+/**
+ * The one rule for records that belong to people (bookings, students, mentors' settings): only
+ * admins learn whether an id exists. Anyone else gets the same 403 for an id that is not theirs
+ * and for an id that names nothing, so ids cannot be probed for what exists.
+ */
+export function unknownRecord(ctx: ServiceContext, what: string, id: number): AppError {
+  return ctx.actor.role === 'admin' ? notFound(what, id) : notYours();
 }
 
 /** The student a student-scoped request is about: the caller for students, the one named for admins. */

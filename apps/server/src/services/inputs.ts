@@ -1,3 +1,4 @@
+import { instantYears, MAX_ID } from '@mentor-scheduling/contracts';
 import { DAY_MS, parseInstant } from '../domain/time.js';
 import type { ServiceContext } from './context.js';
 import { invalidInput } from './errors.js';
@@ -40,14 +41,26 @@ export function encodeCursor(parts: readonly (number | string)[]): string {
   return Buffer.from(parts.join(':'), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): number[] {
+/** What each part of a cursor is, and so which values an issued cursor can hold there. */
+export type CursorPart = 'id' | 'instant';
+
+const lastCursorInstant = Date.UTC(instantYears.last + 1, 0, 1);
+const isCursorValue: Record<CursorPart, (value: number) => boolean> = {
+  // Ids and instants of rows the service read; anything else would name nothing, or fail to bind.
+  id: (value) => value >= 1 && value <= MAX_ID,
+  instant: (value) => value >= 0 && value < lastCursorInstant,
+};
+
+export function decodeCursor(cursor: string, parts: readonly CursorPart[]): number[] {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const parts = text.split(':');
+  const texts = text.split(':');
+  const values = texts.map(Number);
   // Decoding skips characters that are not base64url, so only a cursor that re-encodes to itself is ours.
   const issued =
     Buffer.from(text, 'utf8').toString('base64url') === cursor &&
-    parts.length === arity &&
-    parts.every((part) => /^\d{1,15}$/.test(part));
+    texts.length === parts.length &&
+    texts.every((part) => /^\d{1,15}$/.test(part)) &&
+    parts.every((part, index) => isCursorValue[part](values[index] as number));
   if (!issued) throw invalidInput('/cursor', 'cursor is not one this service issued');
-  return parts.map(Number);
+  return values;
 }

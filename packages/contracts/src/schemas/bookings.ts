@@ -6,14 +6,17 @@ import {
   IdSchema,
   InstantInputSchema,
   InstantSchema,
+  MoneyInputSchema,
   MoneySchema,
   pageQueryShape,
+  textSchema,
 } from '../primitives.js';
 
 export const bookingStatuses = ['confirmed', 'cancelled', 'completed'] as const;
 export const BookingStatusSchema = z.enum(bookingStatuses).meta({
   id: 'BookingStatus',
-  description: '`confirmed` until the session is `cancelled` or `completed`',
+  description:
+    '`confirmed` until the session is `cancelled`, or `completed` from its end on. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).',
   example: 'confirmed',
 });
 
@@ -43,7 +46,7 @@ export const CreateBookingSchema = z
     mentor_id: IdSchema.optional().meta({
       description: 'Book this mentor; omit it to let the service assign one',
     }),
-    area_of_expertise: z.string().trim().min(1).max(120).optional().meta({
+    area_of_expertise: textSchema({ max: 120 }).optional().meta({
       description: 'Required when `mentor_id` is omitted; with a mentor, the mentor must offer it',
       example: 'Equity Research',
     }),
@@ -57,8 +60,9 @@ export const CreateBookingSchema = z
       example: '2026-12-01T19:30:00+05:30',
     }),
     duration: DurationSchema,
-    cost: MoneySchema.optional().meta({
-      description: 'When sent, must equal the server’s price for this session (in rupees), else 422',
+    cost: MoneyInputSchema.optional().meta({
+      description:
+        'When sent, must equal the server’s price for this session (in rupees, at most 2 decimals), else 422',
     }),
   })
   .meta({
@@ -99,13 +103,10 @@ export type CreateBooking = z.infer<typeof CreateBookingSchema>;
 
 export const CancelBookingSchema = z
   .object({
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .optional()
-      .meta({ description: 'Why; kept in the booking’s history', example: 'Interview moved' }),
+    reason: textSchema({ max: 500, multiline: true }).optional().meta({
+      description: 'Why; kept in the booking’s history. May span lines; no other control characters',
+      example: 'Interview moved',
+    }),
   })
   .meta({ id: 'CancelBooking', description: 'Optionally, why the session is cancelled.' });
 
@@ -113,15 +114,17 @@ export const RescheduleBookingSchema = z
   .object({
     start_time: InstantInputSchema.meta({ example: '2026-12-08T19:00:00+05:30' }),
     duration: DurationSchema.optional().meta({
-      description: 'A new length; the session is re-priced',
+      description:
+        'A new length; the session is then re-priced at the mentor’s current tier. Without a new length the price paid is kept, even if the mentor’s tier changed since the booking',
       example: 45,
     }),
     end_time: InstantInputSchema.optional().meta({
       description: 'When sent, must equal start_time + duration',
       example: '2026-12-08T19:45:00+05:30',
     }),
-    cost: MoneySchema.optional().meta({
-      description: 'When sent, must equal the server’s price for the moved session',
+    cost: MoneyInputSchema.optional().meta({
+      description:
+        'When sent, must equal the price of the moved session: the price paid, unless `duration` changes it (at most 2 decimals)',
       example: 3000,
     }),
   })
@@ -136,8 +139,17 @@ export const BookingChangeSchema = z
     at: InstantSchema.meta({ example: '2026-11-25T10:00:00.000Z' }),
     from_start_time: InstantSchema,
     from_end_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),
+    from_cost: MoneySchema.nullable().meta({
+      description: 'The price before the change; null for changes recorded before prices were kept',
+      example: 2000,
+    }),
     to_start_time: InstantSchema.meta({ example: '2026-12-08T13:30:00.000Z' }).nullable(),
     to_end_time: InstantSchema.meta({ example: '2026-12-08T14:15:00.000Z' }).nullable(),
+    to_cost: MoneySchema.nullable().meta({
+      description:
+        'The price after a reschedule: the same as `from_cost` unless the duration changed; null when cancelled',
+      example: 3000,
+    }),
     reason: z.string().nullable().meta({ example: null }),
   })
   .meta({ id: 'BookingChange', description: 'One recorded change of a booking' });
@@ -150,6 +162,6 @@ export const IdempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'Visible ASCII characters only')
   .meta({
     description:
-      'Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused.',
+      'Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused. On REST the key is read from this header only: a body field or query parameter `idempotency_key` is refused with 400.',
     example: '5f1c2e0a-booking-42',
   });

@@ -9,6 +9,7 @@ import {
   LocalTimeSchema,
   pageQueryShape,
   TimeZoneSchema,
+  textSchema,
   WeekdaySchema,
 } from '../primitives.js';
 
@@ -81,7 +82,11 @@ export const MentorSchema = z
   })
   .meta({ id: 'Mentor', description: 'A mentor, with their open slot starts.' });
 
-const NameSchema = z.string().trim().min(1).max(120).meta({ example: 'Zoya Khan' });
+const NameSchema = textSchema({ max: 120 }).meta({ example: 'Zoya Khan' });
+const HeadlineSchema = textSchema({ min: 0, max: 280 }).meta({
+  description: 'One line about the mentor',
+  example: 'Strategy director',
+});
 const BufferSchema = z
   .number()
   .int()
@@ -96,7 +101,7 @@ const DailyLimitSchema = z
   .nullable()
   .meta({ description: 'Sessions a local day at most; null: no limit', example: 4 });
 const AreaNamesSchema = z
-  .array(z.string().trim().min(1).max(120))
+  .array(textSchema({ max: 120 }))
   .min(1)
   .max(40)
   .meta({
@@ -107,7 +112,7 @@ const AreaNamesSchema = z
 export const CreateMentorSchema = z
   .object({
     name: NameSchema,
-    headline: z.string().trim().max(280).nullable().optional().meta({ example: 'Strategy director' }),
+    headline: HeadlineSchema.nullable().optional(),
     areas_of_expertise: AreaNamesSchema,
     is_premium: z.boolean().default(false).meta({ example: false }),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
@@ -120,7 +125,7 @@ export const CreateMentorSchema = z
 export const UpdateMentorSchema = z
   .object({
     name: NameSchema.optional(),
-    headline: z.string().trim().max(280).nullable().optional().meta({ example: 'Strategy director' }),
+    headline: HeadlineSchema.nullable().optional(),
     areas_of_expertise: AreaNamesSchema.optional(),
     is_premium: z.boolean().optional().meta({ example: true }),
     timezone: TimeZoneSchema.optional(),
@@ -141,11 +146,7 @@ export const SlotWindowQueryShape = {
 };
 
 export const ListMentorsQuerySchema = z.object({
-  area_of_expertise: z
-    .string()
-    .trim()
-    .min(1)
-    .max(120)
+  area_of_expertise: textSchema({ max: 120 })
     .optional()
     .meta({ description: 'Only mentors of this area (name or slug)', example: 'Equity Research' }),
   is_premium: BooleanQuerySchema.optional().meta({
@@ -181,12 +182,10 @@ export type WeeklyWindow = z.infer<typeof WeeklyWindowSchema>;
 export type DateOverride = z.infer<typeof DateOverrideSchema>;
 
 export const SlotSearchQuerySchema = z.object({
-  area_of_expertise: z
-    .string()
-    .trim()
-    .min(1)
-    .max(120)
-    .meta({ description: 'The area (name or slug)', example: 'Equity Research' }),
+  area_of_expertise: textSchema({ max: 120 }).meta({
+    description: 'The area (name or slug)',
+    example: 'Equity Research',
+  }),
   ...SlotWindowQueryShape,
   premium: BooleanQuerySchema.optional().meta({ description: 'Search premium mentors (default: standard)' }),
   student_id: IdParamSchema.optional().meta({

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { IdParamSchema, InstantSchema, TimeZoneSchema } from '../primitives.js';
+import { IdParamSchema, InstantSchema, TimeZoneSchema, textSchema } from '../primitives.js';
+
+const NameSchema = textSchema({ max: 120 }).meta({ example: 'Mira Sen' });
+const AreaOfInterestSchema = textSchema({ max: 120 }).nullable();
+
 import { WeeklyWindowSchema } from './mentors.js';
 
 const PreferredWindowsSchema = z.array(WeeklyWindowSchema).max(50).meta({
@@ -21,10 +25,10 @@ export const StudentSchema = z
 
 export const CreateStudentSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).meta({ example: 'Mira Sen' }),
+    name: NameSchema,
     email: z.email().max(254).meta({ example: 'mira.sen@example.com' }),
     timezone: TimeZoneSchema.optional().meta({ description: 'Defaults to the platform zone' }),
-    area_of_interest: z.string().trim().min(1).max(120).nullable().optional().meta({ example: 'Consulting' }),
+    area_of_interest: AreaOfInterestSchema.optional().meta({ example: 'Consulting' }),
     preferred_windows: PreferredWindowsSchema.optional(),
   })
   .meta({
@@ -34,10 +38,10 @@ export const CreateStudentSchema = z
 
 export const UpdateStudentSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).optional().meta({ example: 'Mira Sen' }),
+    name: NameSchema.optional(),
     email: z.email().max(254).optional().meta({ example: 'mira.sen@example.com' }),
     timezone: TimeZoneSchema.optional(),
-    area_of_interest: z.string().trim().min(1).max(120).nullable().optional().meta({ example: 'Strategy' }),
+    area_of_interest: AreaOfInterestSchema.optional().meta({ example: 'Strategy' }),
     preferred_windows: PreferredWindowsSchema.optional(),
   })
   .meta({ id: 'UpdateStudent', description: 'The fields to change; the others stay as they are.' });
