@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
+import { errorCatalogue } from '@mentor-scheduling/contracts';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Config } from './config.js';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Config, TrustedProxies } from './config.js';
 import { type Database, openDatabase } from './db/connection.js';
 import {
   DEMO_ADMIN_EMAIL,
@@ -10,19 +18,24 @@ import {
   demoMentorEmail,
   demoMentors,
   demoStudents,
+  hasDemoAccounts,
   seedDemoCatalogue,
 } from './db/demo-catalogue.js';
 import { migrateToLatest } from './db/migrate.js';
 import { operatorTokenCheck } from './http/actor.js';
 import { mountDocs } from './http/docs.js';
 import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
-import { mountProtection } from './http/protection.js';
+import { mountProtection, securityHeadersFor } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
 import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
-import { hashPassword } from './services/passwords.js';
+import { hashPassword, PasswordHasher } from './services/passwords.js';
+import { startSweeper } from './services/sweeper.js';
+
+/** The most calls one tRPC batch may carry. */
+export const TRPC_MAX_BATCH_SIZE = 16;
 
 export interface AppOptions {
   /** The clock every rule reads ("now"); tests pin it. */
@@ -34,6 +47,8 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
+    /** The app's password hashing, bounded; tests read its counters */
+    passwords: PasswordHasher;
   }
 }
 
@@ -58,6 +73,114 @@ function problemPartsOfFastify(error: FastifyError): ProblemParts | null {
   return null;
 }
 
+/** `TRUST_PROXY` as Fastify takes it: a hop count becomes "trust the N nearest peers". */
+function trustedProxyCheckOf(
+  trust: TrustedProxies,
+): boolean | string[] | ((_: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
+/**
+ * Refusals Fastify makes before routing (a path that is not valid percent-encoding, a path segment
+ * longer than the router keeps): problem documents like every other answer, without echoing the URL.
+ */
+function sendFrameworkProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const parts: ProblemParts =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? { code: 'uri_too_long', detail: 'A path segment is longer than any id or name the API uses' }
+      : { code: 'invalid_request', detail: 'The request path is not valid percent-encoded UTF-8' };
+  const problem = problemOf(parts, '/', request.id);
+  return reply
+    .code(problem.status)
+    .headers(securityHeadersFor(request))
+    .type('application/problem+json')
+    .send(problem);
+}
+
+const clientErrorParts: Record<string, ProblemParts> = {
+  HPE_HEADER_OVERFLOW: { code: 'headers_too_large', detail: 'The request headers are too large' },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    code: 'request_timeout',
+    detail: 'The request was not received in time; send it again',
+  },
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (malformed HTTP, oversized headers, a
+ * request not received in time): answered on the socket as a problem document with the security
+ * headers, as every other answer is, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const parts = clientErrorParts[error.code ?? ''] ?? {
+    code: 'invalid_request',
+    detail: 'The request is not valid HTTP/1.1',
+  };
+  const requestId = randomUUID();
+  const problem = problemOf(parts, '/', requestId);
+  const body = JSON.stringify(problem);
+  const headers = {
+    ...securityHeadersFor(undefined),
+    'content-type': 'application/problem+json',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    connection: 'close',
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${problem.status} ${errorCatalogue[parts.code].title}\r\n${head.join('')}\r\n${body}`);
+}
+
+/**
+ * The demo catalogue for newcomers (SEED_DEMO), and a loud warning whenever the database holds the
+ * demo accounts, whose password is published. In production they are never created, and a database
+ * that holds them is refused: anyone could log in as its admin.
+ */
+async function loadDemoCatalogue(db: Database, config: Config, log: FastifyBaseLogger, now: number) {
+  const production = config.env === 'production';
+  if (config.seedDemo) {
+    const demoHash = production ? null : () => hashPassword(DEMO_PASSWORD, config.auth.scrypt);
+    if (await seedDemoCatalogue(db.knex, config.defaultTimezone, demoHash, now)) {
+      log.info(production ? 'demo catalogue (without accounts) loaded' : 'demo catalogue loaded');
+    }
+  }
+  if (!(await hasDemoAccounts(db.knex))) return;
+  if (production) {
+    throw new Error(
+      `The database holds the demo accounts (${DEMO_ADMIN_EMAIL}, password published in the README); ` +
+        'delete them before running it in production',
+    );
+  }
+  log.warn(
+    {
+      password: DEMO_PASSWORD,
+      admin: DEMO_ADMIN_EMAIL,
+      students: demoStudents.map((student) => student.email),
+      mentors: `${demoMentorEmail(demoMentors[0]?.name ?? '')} … (first.last@mentors.example.com)`,
+    },
+    'DEMO ACCOUNTS EXIST: anyone can log in as them, admin included, with the published password; never expose this server',
+  );
+}
+
+/**
+ * A request as logged: the path and the names of its query parameters, never their values, since a
+ * caller may put a password or a token in the URL (the API refuses it, but after it was logged).
+ */
+function loggedRequestOf(request: FastifyRequest) {
+  const [path, query] = request.url.split('?', 2);
+  const queryNames = query ? [...new URLSearchParams(query).keys()] : [];
+  return {
+    method: request.method,
+    url: path,
+    ...(queryNames.length > 0 ? { query_parameters: queryNames } : {}),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** The application, ready to listen or to be called through `inject()`: what every test starts. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -65,13 +188,29 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: loggedRequestOf },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: config.trustProxy,
+    // A tRPC batch names its procedures in one path segment (`/trpc/areas.list,auth.me,…`): the
+    // router's default bound of 100 characters would cap batches at a handful of calls.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    trustProxy: trustedProxyCheckOf(config.trustProxy),
+    // A client that sends its headers or body slowly, or not at all, is cut off instead of holding a
+    // connection (and the shutdown) forever.
+    requestTimeout: config.timeouts.requestMs,
+    http: {
+      headersTimeout: Math.min(config.timeouts.headersMs, config.timeouts.requestMs),
+      // Node checks those timeouts this often (30 s by default, which would double them).
+      connectionsCheckingInterval: 1000,
+    },
+    // A connection that sends nothing at all is dropped too; later than the 408 of a slow request.
+    connectionTimeout: 2 * config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    frameworkErrors: (error, request, reply) => sendFrameworkProblem(error, request, reply),
+    clientErrorHandler: answerClientError,
   });
 
   // Bodies are JSON or nothing: without this, Fastify would hand text/plain to the routes as a string.
@@ -83,29 +222,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   try {
     const applied = await migrateToLatest(db.knex);
     if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
-    const demoHash = () => hashPassword(DEMO_PASSWORD, config.auth.scryptLog2N);
-    if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, demoHash, now()))) {
-      app.log.info('demo catalogue loaded into the empty database');
-      if (config.env === 'development') {
-        app.log.info(
-          {
-            password: DEMO_PASSWORD,
-            admin: DEMO_ADMIN_EMAIL,
-            students: demoStudents.map((student) => student.email),
-            mentors: `${demoMentorEmail(demoMentors[0]?.name ?? '')} … (first.last@mentors.example.com)`,
-          },
-          'demo accounts (log in with POST /api/auth/login)',
-        );
-      }
-    }
+    await loadDemoCatalogue(db, config, app.log, now());
   } catch (error) {
     await db.close();
     throw error;
   }
 
+  const passwords = new PasswordHasher(config.auth);
+  app.decorate('passwords', passwords);
+  const sweeper = startSweeper(db, now, config.sweepIntervalMinutes * 60_000, app.log);
+  // Before onClose, which closes the database under a sweep still running.
+  app.addHook('preClose', () => sweeper.stop());
+
   await mountProtection(app, config);
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
-    await app.register(cors, { origin: config.corsOrigins === '*' ? true : config.corsOrigins });
+    await app.register(cors, {
+      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      // Without these a browser hides the next page, the wait after a 429/503 and the request id.
+      exposedHeaders: ['link', 'retry-after', 'x-request-id', 'www-authenticate'],
+      maxAge: 600,
+    });
   }
 
   // While shutting down, answers close their connection: server.close() waits for idle keep-alive
@@ -128,11 +265,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     answers,
     log: request.log,
     actor: await actorOf(db, config, request.headers.authorization, now(), isOperatorToken),
+    clientAddress: request.ip,
+    passwords,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const parts = problemPartsOfFastify(error) ?? problemPartsOf(error);
     if (parts.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    if (parts.code === 'storage_unavailable') request.log.error({ err: error }, 'storage unavailable');
     const problem = problemOf(parts, request.url, request.id);
     for (const [name, value] of Object.entries(parts.headers ?? {})) reply.header(name, value);
     return reply.code(problem.status).type('application/problem+json').send(problem);
@@ -157,6 +297,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
+      // Each call of a batch costs as much as a request of its own; larger batches are refused (400).
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: async ({ req }): Promise<TrpcContext> => {
         try {
           return { services: await servicesOf(req), requestId: req.id };
@@ -167,6 +309,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       onError({ error, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           req.log.error({ err: error.cause ?? error }, 'unhandled error');
+        if (error.cause instanceof AppError && error.cause.code === 'storage_unavailable')
+          req.log.error({ err: error.cause }, 'storage unavailable');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isValidTimeZone, sessionDurations } from '@mentor-scheduling/contracts';
 import { z } from 'zod';
+import type { ScryptCost } from './services/passwords.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -53,17 +55,44 @@ const envSchema = z.object({
     .min(0.01)
     .max(24 * 90)
     .default(24),
-  PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(20).default(17),
+  PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(20).default(15),
+  PASSWORD_SCRYPT_PARALLELISM: z.coerce.number().int().min(1).max(16).default(3),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).optional(),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(1000).default(8),
+  SWEEP_INTERVAL_MINUTES: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 60)
+    .default(5),
   LOGIN_LOCK_MINUTES: z.coerce
     .number()
     .min(1)
     .max(24 * 60)
     .default(15),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(72_000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(20),
   REDIS_URL: z.string().url().optional(),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, context) => {
+      const trust = trustedProxiesOf(text);
+      if (trust === null) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            'expected false, true (one proxy), a hop count, or a comma-separated list of proxy addresses/CIDRs',
+        });
+        return z.NEVER;
+      }
+      return trust;
+    }),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/)
@@ -97,14 +126,60 @@ export interface Config {
   changeCutoffHours: number;
   auth: {
     tokenTtlHours: number;
-    /** scrypt cost: N = 2^log2N (memory 128·N·8 bytes) */
-    scryptLog2N: number;
+    /** scrypt cost of new hashes: N = 2^log2N (memory 128·N·8 bytes), p lanes (CPU N·p) */
+    scrypt: ScryptCost;
+    /** Login attempts per email and client address in one window */
     loginMaxFailures: number;
+    /** Login attempts per email from all clients together in one window: the backstop */
+    loginMaxFailuresPerEmail: number;
+    /** The length of a login-attempt window */
     loginLockMinutes: number;
+    /** Password hashes run at once (each holds 128·N·8 bytes off the heap) */
+    hashConcurrency: number;
+    /** Password hashes that may wait for a turn; beyond, 503 service_busy */
+    hashQueue: number;
+  };
+  /** How often expired tokens, ended login windows and old idempotency keys are deleted */
+  sweepIntervalMinutes: number;
+  timeouts: {
+    /** The whole request (headers and body) must arrive within this */
+    requestMs: number;
+    headersMs: number;
+    /** Idle keep-alive connections close after this (longer than a load balancer's idle timeout) */
+    keepAliveMs: number;
+    /** On SIGTERM, requests in flight get this long; then every connection still open is closed */
+    shutdownDrainMs: number;
   };
   rateLimit: { max: number; authMax: number; redisUrl: string | undefined };
-  trustProxy: boolean;
+  /**
+   * Which peers' `X-Forwarded-For` is believed: none (false), the nearest N hops, or the listed proxy
+   * addresses. Never "all": that would take the left-most entry, which any client can write.
+   */
+  trustProxy: TrustedProxies;
   pricing: { currency: string; pricesMinor: Record<number, number>; premiumMultiplier: number };
+}
+
+export type TrustedProxies = false | number | string[];
+
+const cidrOrAddress = (entry: string) => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (prefix === undefined) return true;
+  const maxPrefix = isIP(address) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix;
+};
+
+/**
+ * `TRUST_PROXY`: `false` (the socket's address is the client), `true` (one proxy in front: the
+ * right-most forwarded address, the one that proxy saw), a hop count, or the proxies' addresses.
+ */
+function trustedProxiesOf(text: string): TrustedProxies | null {
+  const value = text.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) return 1;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  return entries.length > 0 && entries.every(cidrOrAddress) ? entries : null;
 }
 
 export class ConfigError extends Error {
@@ -153,9 +228,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     changeCutoffHours: vars.CHANGE_CUTOFF_HOURS,
     auth: {
       tokenTtlHours: vars.AUTH_TOKEN_TTL_HOURS,
-      scryptLog2N: vars.PASSWORD_SCRYPT_LOG2N,
+      scrypt: { log2N: vars.PASSWORD_SCRYPT_LOG2N, parallelism: vars.PASSWORD_SCRYPT_PARALLELISM },
       loginMaxFailures: vars.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerEmail: vars.LOGIN_MAX_FAILURES_PER_EMAIL ?? vars.LOGIN_MAX_FAILURES * 10,
       loginLockMinutes: vars.LOGIN_LOCK_MINUTES,
+      hashConcurrency: vars.PASSWORD_HASH_CONCURRENCY,
+      hashQueue: vars.PASSWORD_HASH_QUEUE,
+    },
+    sweepIntervalMinutes: vars.SWEEP_INTERVAL_MINUTES,
+    timeouts: {
+      requestMs: vars.REQUEST_TIMEOUT_MS,
+      headersMs: vars.HEADERS_TIMEOUT_MS,
+      keepAliveMs: vars.KEEP_ALIVE_TIMEOUT_MS,
+      shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     },
     rateLimit: { max: vars.RATE_LIMIT_MAX, authMax: vars.AUTH_RATE_LIMIT_MAX, redisUrl: vars.REDIS_URL },
     trustProxy: vars.TRUST_PROXY,

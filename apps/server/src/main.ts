@@ -1,7 +1,8 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** After the drain, closing the database and the rest gets this long; then the shutdown is abandoned (exit 1). */
+const SHUTDOWN_AFTER_DRAIN_MS = 10_000;
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -16,8 +17,12 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => {
       app.log.error('shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, config.timeouts.shutdownDrainMs + SHUTDOWN_AFTER_DRAIN_MS);
     forced.unref();
+    // Requests in flight get the drain period to finish; connections still open after it (a client
+    // that stalls mid-body, a request that cannot finish) are closed, so the process exits cleanly.
+    const drained = setTimeout(() => app.server.closeAllConnections(), config.timeouts.shutdownDrainMs);
+    drained.unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

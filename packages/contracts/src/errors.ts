@@ -13,6 +13,7 @@ export const errorCatalogue = {
   not_found: { status: 404, title: 'No such resource' },
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
   email_taken: { status: 409, title: 'That email is already registered' },
   account_exists: { status: 409, title: 'That mentor already has an account' },
   slot_taken: { status: 409, title: 'The slot is no longer free' },
@@ -20,6 +21,7 @@ export const errorCatalogue = {
   no_mentor_available: { status: 409, title: 'No mentor of that area is free for the slot' },
   booking_not_active: { status: 409, title: 'The booking is cancelled or completed' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
+  uri_too_long: { status: 414, title: 'A part of the path is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   unknown_area: { status: 422, title: 'Unknown area of expertise' },
   area_not_offered: { status: 422, title: 'The mentor does not offer that area' },
@@ -34,9 +36,11 @@ export const errorCatalogue = {
   change_cutoff_passed: { status: 422, title: 'Too close to the session to cancel or move it' },
   daily_limit_reached: { status: 422, title: 'The mentor has no more sessions left that day' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'The service is not ready' },
-  service_busy: { status: 503, title: 'The database is busy; retry shortly' },
+  service_busy: { status: 503, title: 'The server is busy; retry shortly' },
+  storage_unavailable: { status: 503, title: 'The database cannot store data right now' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -2,12 +2,16 @@ import { z } from 'zod';
 import type { Operation } from './operation.js';
 import { defineOperation } from './operation.js';
 import {
+  AccountIdParamsSchema,
   AccountSchema,
+  ChangePasswordSchema,
   CreateAccountSchema,
   LoginSchema,
   LogoutResultSchema,
+  passwordRules,
   RegisterSchema,
   SessionTokenSchema,
+  TokensRevokedSchema,
 } from './schemas/auth.js';
 import {
   BookingChangeSchema,
@@ -67,6 +71,10 @@ const bookingChangeErrors = [
   'change_cutoff_passed',
 ] as const;
 
+/** How operations on records that belong to someone answer an id that is not the caller's. */
+const ownRecordsRule =
+  'Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.';
+
 export const operations = {
   health: {
     check: defineOperation({
@@ -87,9 +95,9 @@ export const operations = {
       id: 'health.ready',
       method: 'GET',
       path: '/api/ready',
-      summary: 'Readiness: the database answers',
+      summary: 'Readiness: the database reads and takes writes',
       description:
-        'Answers 200 when the database answers too, else 503 `not_ready`: for a load balancer’s readiness probe.',
+        'Answers 200 when the database answers a read of a table and takes a write (made in a transaction it rolls back, so nothing stays), else 503 `not_ready` (e.g. a full disk, a read-only or corrupted database): for a load balancer’s readiness probe. A write lock held by another writer does not make it unready.',
       tags: ['Operations'],
       response: ReadinessSchema,
       successStatus: 200,
@@ -104,7 +112,7 @@ export const operations = {
       method: 'POST',
       path: '/api/auth/register',
       summary: 'Register as a student',
-      description: 'Creates the student and their account, and answers a bearer token as login does.',
+      description: `Creates the student and their account, and answers a bearer token as login does. Password: ${passwordRules}. An email that already has an account answers 409 \`email_taken\`: this tells the caller that the email is registered (a known disclosure, until email verification arrives with email sending). It is answered after the same password hashing as a success, so its timing tells nothing more, and the credential routes' per-client rate limit (\`AUTH_RATE_LIMIT_MAX\`) bounds how many emails one client can probe.`,
       tags: ['Accounts'],
       body: RegisterSchema,
       response: SessionTokenSchema,
@@ -119,7 +127,7 @@ export const operations = {
       path: '/api/auth/login',
       summary: 'Log in with email and password',
       description:
-        'Answers a bearer token and its expiry. A wrong email and a wrong password get the same answer; repeated failures for one email are slowed down with 429 and `Retry-After`.',
+        'Answers a bearer token and its expiry. A wrong email and a wrong password get the same answer. Every attempt is counted before the password is checked, per email and client address (`LOGIN_MAX_FAILURES` per `LOGIN_LOCK_MINUTES` window) and per email from all clients together (`LOGIN_MAX_FAILURES_PER_EMAIL`, a higher backstop), so that someone guessing from elsewhere cannot lock the owner out from their own address; beyond either budget the answer is 429 `rate_limited` with `Retry-After` (the end of the window), whatever the password. A right password gives its own attempt back; wrong ones stay counted until the window ends. Password checks are deliberately slow; when too many wait at once, the answer is 503 `service_busy` with `Retry-After`, and the attempt is not counted.',
       tags: ['Accounts'],
       body: LoginSchema,
       response: SessionTokenSchema,
@@ -143,6 +151,35 @@ export const operations = {
       trpc: 'mutation',
       access: ['student', 'mentor', 'admin'],
     }),
+    logoutAll: defineOperation({
+      id: 'auth.logoutAll',
+      method: 'POST',
+      path: '/api/auth/logout-all',
+      summary: 'Log out everywhere',
+      description:
+        'Every token of the account of this request stops working at once, this one included: for a lost device or a shared computer.',
+      tags: ['Accounts'],
+      response: TokensRevokedSchema,
+      successStatus: 200,
+      // The operator token (ADMIN_TOKEN) belongs to no account: answered 400.
+      errors: ['invalid_request'],
+      trpc: 'mutation',
+      access: ['student', 'mentor', 'admin'],
+    }),
+    changePassword: defineOperation({
+      id: 'auth.changePassword',
+      method: 'POST',
+      path: '/api/auth/password',
+      summary: 'Change the password',
+      description: `Needs the current password (a wrong one answers 400 on \`/current_password\` and counts against the login budget, as a failed login does). The token of this request keeps working; every other token of the account stops. New password: ${passwordRules}.`,
+      tags: ['Accounts'],
+      body: ChangePasswordSchema,
+      response: TokensRevokedSchema,
+      successStatus: 200,
+      errors: ['invalid_request', 'rate_limited'],
+      trpc: 'mutation',
+      access: ['student', 'mentor', 'admin'],
+    }),
     me: defineOperation({
       id: 'auth.me',
       method: 'GET',
@@ -161,13 +198,27 @@ export const operations = {
       method: 'POST',
       path: '/api/auth/accounts',
       summary: 'Create a mentor’s or an admin’s account',
-      description:
-        'Admins create the accounts of mentors (tied to a mentor by `mentor_id`) and of other admins; students register themselves.',
+      description: `Admins create the accounts of mentors (tied to a mentor by \`mentor_id\`) and of other admins; students register themselves. Password: ${passwordRules}.`,
       tags: ['Accounts'],
       body: CreateAccountSchema,
       response: AccountSchema,
       successStatus: 201,
       errors: ['email_taken', 'account_exists', 'not_found'],
+      trpc: 'mutation',
+      access: ['admin'],
+    }),
+    revokeTokens: defineOperation({
+      id: 'auth.revokeTokens',
+      method: 'POST',
+      path: '/api/auth/accounts/{id}/revoke-tokens',
+      summary: 'Revoke every token of an account',
+      description:
+        'Every token of the account stops working at once (a stolen device, a departing mentor); the password is unchanged, so its owner can log in again.',
+      tags: ['Accounts'],
+      params: AccountIdParamsSchema,
+      response: TokensRevokedSchema,
+      successStatus: 200,
+      errors: ['not_found'],
       trpc: 'mutation',
       access: ['admin'],
     }),
@@ -210,7 +261,7 @@ export const operations = {
       path: '/api/mentors',
       summary: 'List mentors, optionally by area of expertise',
       description:
-        'Each mentor comes with `availability`: open slot starts for `duration` over [`from`, `to`). The answer is a bare array; the next page, if any, is in the `Link` header (`rel="next"`).',
+        'Each mentor comes with `availability`: open slot starts for `duration` over [`from`, `to`). The answer is a bare array; the next page, if any, is in the `Link` header (`rel="next"`). One page lists at most 1600 mentor-days (`limit` × window length in days: the default 50 mentors over the longest window of 31 days, or a full page of 200 over 8 days); a larger request is refused with 400 naming `limit`.',
       tags: ['Mentors'],
       query: ListMentorsQuerySchema,
       response: z.array(MentorSchema),
@@ -272,8 +323,7 @@ export const operations = {
       method: 'PATCH',
       path: '/api/mentors/{id}',
       summary: 'Change a mentor',
-      description:
-        'Changes the fields sent. Mentors change their own profile text, buffer and daily limit; tier and areas are set by admins.',
+      description: `Changes the fields sent. Mentors change their own profile text, buffer and daily limit; tier and areas are set by admins. ${ownRecordsRule}`,
       tags: ['Mentors'],
       params: MentorIdParamsSchema,
       body: UpdateMentorSchema,
@@ -303,8 +353,7 @@ export const operations = {
       method: 'PUT',
       path: '/api/mentors/{id}/availability',
       summary: 'Replace a mentor’s weekly windows and date overrides',
-      description:
-        'Windows of one day must not overlap and must start before they end. Bookings already made are kept even when the new availability no longer covers them; their ids are listed in the answer.',
+      description: `Windows of one day must not overlap and must start before they end. Bookings already made are kept even when the new availability no longer covers them; their ids are listed in the answer. ${ownRecordsRule}`,
       tags: ['Mentors'],
       params: MentorIdParamsSchema,
       body: AvailabilityInputSchema,
@@ -353,7 +402,7 @@ export const operations = {
       method: 'GET',
       path: '/api/students/{id}',
       summary: 'One student',
-      description: 'Students read themselves; admins anyone.',
+      description: `Students read themselves; admins anyone. ${ownRecordsRule}`,
       tags: ['Students'],
       params: StudentIdParamsSchema,
       response: StudentSchema,
@@ -367,7 +416,7 @@ export const operations = {
       method: 'PATCH',
       path: '/api/students/{id}',
       summary: 'Change a student',
-      description: 'Changes the fields sent. Students change themselves; admins anyone.',
+      description: `Changes the fields sent. Students change themselves; admins anyone. ${ownRecordsRule}`,
       tags: ['Students'],
       params: StudentIdParamsSchema,
       body: UpdateStudentSchema,
@@ -385,7 +434,7 @@ export const operations = {
       path: '/api/bookings',
       summary: 'Book a session',
       description:
-        'Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.',
+        'Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.',
       tags: ['Bookings'],
       body: CreateBookingSchema,
       response: BookingCreatedSchema,
@@ -416,7 +465,7 @@ export const operations = {
       method: 'GET',
       path: '/api/bookings/{id}',
       summary: 'One booking',
-      description: 'Participants (the student, the mentor) read their own bookings; admins any.',
+      description: `Participants (the student, the mentor) read their own bookings; admins any. ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       response: BookingSchema,
@@ -430,8 +479,7 @@ export const operations = {
       method: 'POST',
       path: '/api/bookings/{id}/cancel',
       summary: 'Cancel a booking',
-      description:
-        'Frees the slot and records who cancelled, when and why. A session that has started, or is already cancelled or completed, cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can.',
+      description: `Frees the slot and records who cancelled, when and why. A session that has started (422 \`booking_started\`), or is already cancelled or completed (409 \`booking_not_active\`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can. ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       body: CancelBookingSchema,
@@ -446,8 +494,7 @@ export const operations = {
       method: 'POST',
       path: '/api/bookings/{id}/reschedule',
       summary: 'Move a booking to another slot',
-      description:
-        'Atomically takes the new slot and frees the old one, keeping the booking id, and records the change. The new slot must pass every booking rule; a new `duration` re-prices the session. The same cut-off as for cancelling applies.',
+      description: `Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new \`duration\` re-prices the session, at the mentor’s current tier. A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same cut-off and refusals as for cancelling apply. ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       body: RescheduleBookingSchema,
@@ -462,8 +509,7 @@ export const operations = {
       method: 'GET',
       path: '/api/bookings/{id}/history',
       summary: 'The recorded changes of a booking',
-      description:
-        'Each cancellation and reschedule of the booking, oldest first: who, when, from which slot to which.',
+      description: `Each cancellation and reschedule of the booking, oldest first: who, when, from which slot and price to which. ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       response: z.array(BookingChangeSchema),

@@ -234,17 +234,22 @@ function minutesOf(hhmm: string): number {
  * Loads the demo catalogue into an empty database (no areas yet). Returns false and changes nothing
  * when the database already holds data, so restarts never duplicate or reset anything.
  */
+/**
+ * Loads the demo catalogue into an empty database. `demoPasswordHash` present: with the demo
+ * accounts, which all share the published DEMO_PASSWORD (never in production); absent: areas,
+ * mentors and students only, and nobody can log in as them.
+ */
 export async function seedDemoCatalogue(
   knex: Knex,
   timezone: string,
-  demoPasswordHash: () => Promise<string>,
+  demoPasswordHash: (() => Promise<string>) | null,
   now = Date.now(),
 ): Promise<boolean> {
   // Hashing is slow on purpose; it happens only when there is something to seed.
   const existing = await knex('areas').count({ count: '*' }).first();
   if (Number(existing?.count ?? 0) > 0) return false;
   // Every demo account shares the published demo password, so one hash serves them all.
-  const passwordHash = await demoPasswordHash();
+  const passwordHash = demoPasswordHash ? await demoPasswordHash() : null;
   return knex.transaction(async (trx) => {
     // Several processes may start on one empty database: the first to lock seeds, the others then see
     // its rows and do nothing (SQLite: BEGIN IMMEDIATE already serialises these transactions).
@@ -272,14 +277,16 @@ export async function seedDemoCatalogue(
         })
         .returning('id');
       const mentorId = typeof inserted === 'object' ? inserted.id : inserted;
-      await trx('accounts').insert({
-        email: demoMentorEmail(mentor.name),
-        email_normalized: demoMentorEmail(mentor.name),
-        password_hash: passwordHash,
-        role: 'mentor',
-        mentor_id: mentorId,
-        created_at: timestamp,
-      });
+      if (passwordHash) {
+        await trx('accounts').insert({
+          email: demoMentorEmail(mentor.name),
+          email_normalized: demoMentorEmail(mentor.name),
+          password_hash: passwordHash,
+          role: 'mentor',
+          mentor_id: mentorId,
+          created_at: timestamp,
+        });
+      }
       await trx('mentor_areas').insert(
         mentor.areas.map((area) => ({ mentor_id: mentorId, area_id: areaIdByName.get(area) })),
       );
@@ -305,6 +312,7 @@ export async function seedDemoCatalogue(
         updated_at: timestamp,
       })),
     );
+    if (!passwordHash) return true;
     const students: { id: number; email: string }[] = await trx('students').select('id', 'email');
     await trx('accounts').insert([
       {
@@ -325,4 +333,9 @@ export async function seedDemoCatalogue(
     ]);
     return true;
   });
+}
+
+/** Whether the demo accounts, whose password is published, exist in this database. */
+export async function hasDemoAccounts(knex: Knex): Promise<boolean> {
+  return (await knex('accounts').where('email_normalized', DEMO_ADMIN_EMAIL).first()) !== undefined;
 }

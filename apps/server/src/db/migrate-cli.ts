@@ -12,7 +12,9 @@ async function run(): Promise<void> {
   try {
     const applied = await migrateToLatest(db.knex);
     console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Already up to date.');
-    const demoHash = () => hashPassword(DEMO_PASSWORD, config.auth.scryptLog2N);
+    // In production the demo catalogue comes without its accounts, whose password is published.
+    const demoHash =
+      config.env === 'production' ? null : () => hashPassword(DEMO_PASSWORD, config.auth.scrypt);
     if (config.seedDemo && (await seedDemoCatalogue(db.knex, config.defaultTimezone, demoHash))) {
       console.log('Loaded the demo catalogue into the empty database.');
     }

@@ -23,8 +23,12 @@ interface ZoneTimeline {
   days: Map<number, UtcDay>;
 }
 
-/** Roughly fifty years per zone; beyond that the cache starts over rather than growing forever. */
-const MAX_CACHED_DAYS = 20_000;
+/**
+ * Days kept over all zones (each a few numbers, ~100 bytes): windows and zones come from requests, so
+ * the cache starts over when it is full rather than growing with them.
+ */
+const MAX_CACHED_DAYS = 50_000;
+let cachedDays = 0;
 
 const timelines = new Map<string, ZoneTimeline>();
 
@@ -75,9 +79,12 @@ function utcDayOf(timeline: ZoneTimeline, instant: number): UtcDay {
   const dayIndex = Math.floor(instant / DAY_MS);
   const cached = timeline.days.get(dayIndex);
   if (cached) return cached;
-  if (timeline.days.size >= MAX_CACHED_DAYS) {
-    timeline.days.clear();
-    timeline.midnightOffsets.clear();
+  if (cachedDays >= MAX_CACHED_DAYS) {
+    for (const kept of timelines.values()) {
+      kept.days.clear();
+      kept.midnightOffsets.clear();
+    }
+    cachedDays = 0;
   }
   const dayStart = dayIndex * DAY_MS;
   const dayEnd = dayStart + DAY_MS;
@@ -96,6 +103,7 @@ function utcDayOf(timeline: ZoneTimeline, instant: number): UtcDay {
   }
   const day = { offsetBeforeMs, changeAt, offsetAfterMs };
   timeline.days.set(dayIndex, day);
+  cachedDays += 1;
   return day;
 }
 

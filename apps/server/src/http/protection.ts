@@ -1,28 +1,85 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
+import { allOperations, type Operation } from '@mentor-scheduling/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { AppError } from '../services/errors.js';
+import { fastifyPathOf } from './rest.js';
 
-/** Registration and login: where password guessing and account spam happen. */
-const credentialRoutes = /^\/(api\/auth\/(login|register)|trpc\/auth\.(login|register))(\?|$|,)/;
+/**
+ * Operations where passwords are guessed or accounts made in bulk. Each call spends the client's
+ * credential budget, however it arrives: a REST route (whatever spelling of its path routed there)
+ * or one procedure among others in a tRPC batch.
+ */
+const credentialOperationIds = new Set(['auth.login', 'auth.register', 'auth.changePassword']);
 
-function isCredentialRoute(request: FastifyRequest): boolean {
-  return credentialRoutes.test(request.url);
+const restOperationByRoute = new Map(
+  allOperations().map((operation) => [`${operation.method} ${fastifyPathOf(operation.path)}`, operation]),
+);
+const operationById = new Map(allOperations().map((operation) => [operation.id, operation]));
+const TRPC_ROUTE = '/trpc/:path';
+
+/**
+ * The operations a request calls, known once it is routed: one for a REST route, each procedure of
+ * a tRPC call or batch (`/trpc/auth.logout,auth.login?batch=1`), none for anything else.
+ */
+export function operationsOfRequest(request: FastifyRequest): Operation[] {
+  const route = request.routeOptions.url;
+  if (route === undefined) return [];
+  if (route === TRPC_ROUTE) {
+    const path = (request.params as { path?: unknown }).path;
+    if (typeof path !== 'string') return [];
+    return path.split(',').flatMap((id) => operationById.get(id) ?? []);
+  }
+  const operation = restOperationByRoute.get(`${request.method} ${route}`);
+  return operation ? [operation] : [];
 }
 
 /**
- * Security headers and rate limits. Limits count per client IP, with a much smaller budget for the
- * credential routes. Counters live in Redis when REDIS_URL is set (so N processes share them), else
- * in each process; per-account login throttling is in the database either way.
+ * A Content-Security-Policy without `upgrade-insecure-requests`: for pages whose assets are all
+ * same-origin, which the directive cannot protect further but can break over plain HTTP.
+ */
+export function withoutUpgradeToHttps(policy: string): string {
+  return policy
+    .split(';')
+    .filter((directive) => directive.trim() !== 'upgrade-insecure-requests')
+    .join(';');
+}
+
+const headersOverTls = securityHeaders({ upgradeInsecureRequests: true });
+const headersOverPlainHttp = securityHeaders({ upgradeInsecureRequests: false });
+
+/**
+ * The security headers of an answer to this request (none known: plain HTTP). Over plain HTTP,
+ * `upgrade-insecure-requests` would send /docs' assets to an https:// address that does not answer.
+ */
+export function securityHeadersFor(request: FastifyRequest | undefined): Record<string, string> {
+  return request?.protocol === 'https' ? headersOverTls : headersOverPlainHttp;
+}
+
+/** Answers that carry a session token or someone's data: everything but the public catalogue reads. */
+function mayBeStored(operations: readonly Operation[]): boolean {
+  return operations.every((operation) => operation.access === 'public' && !operation.id.startsWith('auth.'));
+}
+
+/**
+ * Security headers, caching rules and rate limits. Every request counts against a per-client budget
+ * (`RATE_LIMIT_MAX` a minute); every call of a credential operation also against a much smaller one
+ * (`AUTH_RATE_LIMIT_MAX`). The client is `request.ip`, which honours `TRUST_PROXY` (hop count or
+ * proxy list, never the left-most forwarded address). Counters live in Redis when REDIS_URL is set
+ * (so N processes share them), else in each process; per-account login throttling is in the database.
  */
 export async function mountProtection(app: FastifyInstance, config: Config): Promise<void> {
-  const headers = securityHeaders();
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(headers);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(securityHeadersFor(request));
   });
+  app.addHook('onSend', async (request, reply) => {
+    if (!mayBeStored(operationsOfRequest(request))) reply.header('cache-control', 'no-store');
+  });
+
   const redis = config.rateLimit.redisUrl
     ? new Redis(config.rateLimit.redisUrl, {
         connectTimeout: 500,
@@ -34,14 +91,54 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
-    max: async (request) => (isCredentialRoute(request) ? config.rateLimit.authMax : config.rateLimit.max),
-    keyGenerator: (request) => `${request.ip}|${isCredentialRoute(request) ? 'credentials' : 'api'}`,
+    max: config.rateLimit.max,
+    keyGenerator: (request) => request.ip,
     ...(redis ? { redis, nameSpace: 'mentor-scheduling-rate-limit-' } : {}),
     // A broken Redis must not take the API down with it.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests; try again in ${context.after}`),
   });
+
+  const spendCredentialBudget = credentialBudgetOf(config, redis);
+  app.addHook('preHandler', async (request) => {
+    const calls = operationsOfRequest(request).filter((operation) =>
+      credentialOperationIds.has(operation.id),
+    ).length;
+    if (calls > 0) await spendCredentialBudget(request.ip, calls);
+  });
+}
+
+/** Takes `calls` from the client's credential budget, or refuses the whole request with 429. */
+function credentialBudgetOf(
+  config: Config,
+  redis: Redis | undefined,
+): (clientAddress: string, calls: number) => Promise<void> {
+  const options = {
+    points: config.rateLimit.authMax,
+    duration: 60,
+    keyPrefix: 'mentor-scheduling-credentials',
+  };
+  const inProcess = new RateLimiterMemory(options);
+  // With Redis down, each process keeps counting on its own rather than letting guesses through.
+  const limiter = redis
+    ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: inProcess })
+    : inProcess;
+  return async (clientAddress, calls) => {
+    try {
+      await limiter.consume(clientAddress, calls);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new AppError(
+        'rate_limited',
+        `Too many login or registration attempts; try again in ${seconds} s`,
+        {
+          headers: { 'retry-after': String(seconds) },
+        },
+      );
+    }
+  };
 }
 
 /**
@@ -49,7 +146,7 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
  * depend on the request, so they are taken from helmet once; @fastify/helmet would rebuild helmet,
  * parsing the whole policy again, on every request.
  */
-export function securityHeaders(): Record<string, string> {
+export function securityHeaders(options: { upgradeInsecureRequests: boolean }): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: unknown) {
@@ -60,7 +157,12 @@ export function securityHeaders(): Record<string, string> {
     },
   };
   let failure: unknown;
-  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+  const policy = helmet({
+    contentSecurityPolicy: {
+      directives: { upgradeInsecureRequests: options.upgradeInsecureRequests ? [] : null },
+    },
+  });
+  policy({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
     failure = error;
   });
   if (failure || Object.keys(headers).length === 0) throw new Error('helmet gave no security headers');

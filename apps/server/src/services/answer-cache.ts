@@ -16,8 +16,22 @@ import type { ServiceContext } from './context.js';
 export class AnswerCache {
   readonly #answers: LRUCache<string, { version: string; answer: object }>;
 
-  constructor(maxAnswers = 256) {
-    this.#answers = new LRUCache({ max: maxAnswers });
+  /**
+   * `maxBytes` bounds what the kept answers hold in memory (estimated, see `approximateBytes`), so
+   * that no sequence of requests can grow the heap without bound: large answers push out older ones,
+   * and an answer larger than a quarter of the budget is served without being kept.
+   */
+  constructor(maxBytes = DEFAULT_MAX_BYTES) {
+    this.#answers = new LRUCache({
+      maxSize: maxBytes,
+      maxEntrySize: Math.floor(maxBytes / 4),
+      sizeCalculation: (entry, key) => approximateBytes(entry.answer) + 2 * key.length,
+    });
+  }
+
+  /** Estimated bytes held by the kept answers. */
+  get keptBytes(): number {
+    return this.#answers.calculatedSize;
   }
 
   /**
@@ -42,6 +56,21 @@ export class AnswerCache {
     this.#answers.set(bucketedKey, { version, answer });
     return answer;
   }
+}
+
+/** A tenth of the production heap (128 MB old space). */
+const DEFAULT_MAX_BYTES = 12 * 1024 * 1024;
+
+/**
+ * Roughly what a JSON-like value costs on the heap, with the encoded JSON that the REST layer keeps
+ * beside a shared answer: one walk, cheaper than serialising it. Overestimates rather than under.
+ */
+export function approximateBytes(value: unknown): number {
+  if (typeof value === 'string') return 24 + 3 * value.length;
+  if (typeof value !== 'object' || value === null) return 16;
+  let bytes = 32;
+  for (const child of Object.values(value)) bytes += 16 + approximateBytes(child);
+  return bytes;
 }
 
 const stoppedClocks = new WeakSet<ServiceContext>();

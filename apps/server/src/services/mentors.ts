@@ -10,12 +10,12 @@ import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { MentorModel } from '../db/models.js';
 import { expandAvailability, findAvailabilityProblems } from '../domain/availability.js';
-import { MINUTE_MS, toIsoUtc } from '../domain/time.js';
+import { DAY_MS, MINUTE_MS, toIsoUtc } from '../domain/time.js';
 import { requireMentorSelf } from './access.js';
 import { withClockStopped } from './answer-cache.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
-import { AppError, notFound } from './errors.js';
+import { AppError, invalidInput, notFound } from './errors.js';
 import { decodeCursor, encodeCursor, windowOf } from './inputs.js';
 import {
   isoWeekdayOf,
@@ -110,9 +110,32 @@ export function listMentors(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['list']>,
 ): Promise<Page<Mentor>> {
+  refuseOversizedListing(ctx, input);
   return ctx.answers.through(ctx, `mentors.list ${JSON.stringify(input)}`, (at) =>
     computeMentorsPage(at, input),
   );
+}
+
+/**
+ * Mentor-days one mentors page may list: the default page (50) over the longest window (31 days), or
+ * a full page (200) over 8 days. An answer grows with mentors × window (about 1.2 KB of slot times
+ * per mentor-day), so this bounds its size (~2 MB) and the memory one request can take.
+ */
+export const MAX_LISTED_MENTOR_DAYS = 1600;
+
+function refuseOversizedListing(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['mentors']['list']>,
+): void {
+  const window = windowOf(ctx, input);
+  const mentorDays = (input.limit * (window.to - window.from)) / DAY_MS;
+  if (mentorDays > MAX_LISTED_MENTOR_DAYS) {
+    const days = Math.floor((MAX_LISTED_MENTOR_DAYS / input.limit) * 10) / 10;
+    throw invalidInput(
+      '/limit',
+      `limit × window days may be at most ${MAX_LISTED_MENTOR_DAYS}: with limit=${input.limit} the window may span ${days} days; ask for a smaller page or a shorter window`,
+    );
+  }
 }
 
 async function computeMentorsPage(
@@ -136,7 +159,7 @@ async function computeMentorsPage(
   }
   if (input.is_premium !== undefined) query.where('mentors.is_premium', input.is_premium);
   if (input.cursor !== undefined) {
-    const [afterId] = decodeCursor(input.cursor, 1);
+    const [afterId] = decodeCursor(input.cursor, ['id']);
     query.where('mentors.id', '>', afterId as number);
   }
   const rows: MentorRow[] = await query;

@@ -27,10 +27,12 @@ import { type SpecOperation, specDocument, specOperation, specOperations } from 
 /** Documented statuses no bounded run can provoke, per operation (`*`: every operation). */
 const unreachable: Record<string, Record<number, string>> = {
   '*': {
-    503: '`service_busy` needs the database locked past its deadline (SQLite: a 30-second transaction wait; PostgreSQL: a statement or lock timeout)',
+    503: '`service_busy` needs the database locked past its deadline (SQLite: another process holding the write lock for 5 seconds; PostgreSQL: a statement or lock timeout), `storage_unavailable` a full or broken disk',
   },
   'auth.me': { 403: 'every role may call it and it reads only the caller' },
   'auth.logout': { 403: 'every role may call it and it revokes only the caller' },
+  'auth.logoutAll': { 403: 'every role may call it and it revokes only the caller’s tokens' },
+  'auth.changePassword': { 403: 'every role may call it and it changes only the caller’s password' },
 };
 /** …except where another code of the same status can be provoked. */
 const reachableAnyway: Record<string, number[]> = { 'health.ready': [503] };
@@ -204,6 +206,26 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
     const spare = await login('kabir.jain@example.com');
     await call('auth.logout', {}, { as: spare, expect: 200 });
     await call('auth.logout', {}, { as: operator, expect: 400 });
+
+    // A password change keeps the calling token and revokes the others; logging out everywhere, all.
+    const vihaan = await login('vihaan.kapoor@example.com');
+    const vihaanElsewhere = await login('vihaan.kapoor@example.com');
+    await call(
+      'auth.changePassword',
+      { body: { current_password: 'demo-password', new_password: 'a fresh passphrase for vihaan' } },
+      { as: vihaan, expect: 200 },
+    );
+    await call('auth.me', {}, { as: vihaanElsewhere, expect: 401 });
+    await call('auth.logoutAll', {}, { as: vihaan, expect: 200 });
+    await call('auth.me', {}, { as: vihaan, expect: 401 });
+    await call('auth.logoutAll', {}, { as: operator, expect: 400 });
+
+    const saanvi = await login('saanvi.das@example.com');
+    const saanviAccount = (await call('auth.me', {}, { as: saanvi, expect: 200 })).body.id;
+    await call('auth.revokeTokens', { path: { id: saanviAccount } }, { as: tokens.aarav, expect: 403 });
+    await call('auth.revokeTokens', { path: { id: saanviAccount } }, { as: operator, expect: 200 });
+    await call('auth.me', {}, { as: saanvi, expect: 401 });
+    await call('auth.revokeTokens', { path: { id: 999_999 } }, { as: operator, expect: 404 });
   });
 
   it('manages mentors, their availability and slots', async () => {

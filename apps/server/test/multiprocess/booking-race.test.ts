@@ -117,12 +117,17 @@ async function expectGracefulStop(label: string, servers: ServerProcess[]): Prom
   const [first, ...others] = servers;
   if (!first) throw new Error('no server');
   const completed = first.logged('request completed');
-  // A month of an area's open slots: heavy enough that the 40 are still being answered at SIGTERM.
+  // A month of an area's open slots, each over its own window so that none is a kept answer: heavy
+  // enough that the 40 are still being answered at SIGTERM.
   const day = 86_400_000;
-  const from = new Date(Date.now() + day).toISOString();
-  const to = new Date(Date.now() + 31 * day).toISOString();
-  const search = `/api/slots?area_of_expertise=FMCG%20Sales&duration=30&from=${from}&to=${to}`;
-  const answers = Array.from({ length: DRAIN_REQUESTS }, () => getKeepAlive(`${first.url}${search}`));
+  const searchOf = (index: number) => {
+    const from = new Date(Date.now() + day + index * 60_000).toISOString();
+    const to = new Date(Date.now() + 31 * day + index * 60_000).toISOString();
+    return `/api/slots?area_of_expertise=FMCG%20Sales&duration=30&from=${from}&to=${to}`;
+  };
+  const answers = Array.from({ length: DRAIN_REQUESTS }, (_, index) =>
+    getKeepAlive(`${first.url}${searchOf(index)}`),
+  );
   // SIGTERM as soon as the first answer is out: on better-sqlite3 a request, once started, runs to
   // its answer without yielding, so waiting for every request to be logged would leave none in flight.
   // All 40 connections were accepted before any request was read, so none is refused by the stop.

@@ -23,6 +23,8 @@ export const dbClient = (process.env.DB_CLIENT ?? 'better-sqlite3') as 'better-s
 export interface TestApp {
   app: FastifyInstance;
   api: Api;
+  /** The variables that point a configuration at this app's database */
+  databaseEnv: Record<string, string>;
   /** Another app on this app's database, as another server process would be (closing it keeps the data). */
   twin(now?: () => number): Promise<TestApp>;
   close(): Promise<void>;
@@ -87,6 +89,7 @@ async function appOn(
   return {
     app,
     api: apiOf(app),
+    databaseEnv: database.env,
     twin: (twinNow = now) => appOn({ env: database.env, drop: async () => {} }, env, twinNow),
     async close() {
       try {
@@ -132,6 +135,45 @@ export interface Api {
 function withoutEmptyAuthorization(headers: Record<string, string>): Record<string, string> {
   const { authorization, ...rest } = headers;
   return authorization ? { ...rest, authorization } : rest;
+}
+
+/** What a tRPC call answered: its data, or its error's HTTP status, code and invalid fields. */
+export interface TrpcOutcome {
+  status: number;
+  data?: any;
+  code?: string;
+  fields?: string[];
+}
+
+/** Calls one tRPC procedure (as the operator unless headers say otherwise), as a tRPC client would. */
+export async function callTrpc(
+  app: FastifyInstance,
+  kind: 'query' | 'mutation',
+  procedure: string,
+  input: unknown,
+  headers: Record<string, string> = asAdmin,
+): Promise<TrpcOutcome> {
+  const response =
+    kind === 'query'
+      ? await app.inject({
+          method: 'GET',
+          url: `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`,
+          headers: withoutEmptyAuthorization(headers),
+        })
+      : await app.inject({
+          method: 'POST',
+          url: `/trpc/${procedure}`,
+          headers: withoutEmptyAuthorization(headers),
+          payload: input as object,
+        });
+  const body = response.json();
+  if (!body.error) return { status: response.statusCode, data: body.result.data };
+  const errors: { path: string }[] | undefined = body.error.data.errors;
+  return {
+    status: body.error.data.httpStatus,
+    code: body.error.data.appCode,
+    ...(errors ? { fields: errors.map((error) => error.path).sort() } : {}),
+  };
 }
 
 /** Logs in through the API and answers the bearer headers of that account. */

@@ -32,8 +32,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database answers
-         * @description Answers 200 when the database answers too, else 503 `not_ready`: for a load balancer’s readiness probe.
+         * Readiness: the database reads and takes writes
+         * @description Answers 200 when the database answers a read of a table and takes a write (made in a transaction it rolls back, so nothing stays), else 503 `not_ready` (e.g. a full disk, a read-only or corrupted database): for a load balancer’s readiness probe. A write lock held by another writer does not make it unready.
          */
         get: operations["health.ready"];
         put?: never;
@@ -55,7 +55,7 @@ export interface paths {
         put?: never;
         /**
          * Register as a student
-         * @description Creates the student and their account, and answers a bearer token as login does.
+         * @description Creates the student and their account, and answers a bearer token as login does. Password: At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated. An email that already has an account answers 409 `email_taken`: this tells the caller that the email is registered (a known disclosure, until email verification arrives with email sending). It is answered after the same password hashing as a success, so its timing tells nothing more, and the credential routes' per-client rate limit (`AUTH_RATE_LIMIT_MAX`) bounds how many emails one client can probe.
          */
         post: operations["auth.register"];
         delete?: never;
@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with email and password
-         * @description Answers a bearer token and its expiry. A wrong email and a wrong password get the same answer; repeated failures for one email are slowed down with 429 and `Retry-After`.
+         * @description Answers a bearer token and its expiry. A wrong email and a wrong password get the same answer. Every attempt is counted before the password is checked, per email and client address (`LOGIN_MAX_FAILURES` per `LOGIN_LOCK_MINUTES` window) and per email from all clients together (`LOGIN_MAX_FAILURES_PER_EMAIL`, a higher backstop), so that someone guessing from elsewhere cannot lock the owner out from their own address; beyond either budget the answer is 429 `rate_limited` with `Retry-After` (the end of the window), whatever the password. A right password gives its own attempt back; wrong ones stay counted until the window ends. Password checks are deliberately slow; when too many wait at once, the answer is 503 `service_busy` with `Retry-After`, and the attempt is not counted.
          */
         post: operations["auth.login"];
         delete?: never;
@@ -98,6 +98,46 @@ export interface paths {
          * @description The bearer token of this request stops working at once; other tokens of the account keep working.
          */
         post: operations["auth.logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out everywhere
+         * @description Every token of the account of this request stops working at once, this one included: for a lost device or a shared computer.
+         */
+        post: operations["auth.logoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password
+         * @description Needs the current password (a wrong one answers 400 on `/current_password` and counts against the login budget, as a failed login does). The token of this request keeps working; every other token of the account stops. New password: At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated.
+         */
+        post: operations["auth.changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -135,9 +175,29 @@ export interface paths {
         put?: never;
         /**
          * Create a mentor’s or an admin’s account
-         * @description Admins create the accounts of mentors (tied to a mentor by `mentor_id`) and of other admins; students register themselves.
+         * @description Admins create the accounts of mentors (tied to a mentor by `mentor_id`) and of other admins; students register themselves. Password: At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated.
          */
         post: operations["auth.createAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/accounts/{id}/revoke-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke every token of an account
+         * @description Every token of the account stops working at once (a stolen device, a departing mentor); the password is unchanged, so its owner can log in again.
+         */
+        post: operations["auth.revokeTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -193,7 +253,7 @@ export interface paths {
         };
         /**
          * List mentors, optionally by area of expertise
-         * @description Each mentor comes with `availability`: open slot starts for `duration` over [`from`, `to`). The answer is a bare array; the next page, if any, is in the `Link` header (`rel="next"`).
+         * @description Each mentor comes with `availability`: open slot starts for `duration` over [`from`, `to`). The answer is a bare array; the next page, if any, is in the `Link` header (`rel="next"`). One page lists at most 1600 mentor-days (`limit` × window length in days: the default 50 mentors over the longest window of 31 days, or a full page of 200 over 8 days); a larger request is refused with 400 naming `limit`.
          */
         get: operations["mentors.list"];
         put?: never;
@@ -227,7 +287,7 @@ export interface paths {
         head?: never;
         /**
          * Change a mentor
-         * @description Changes the fields sent. Mentors change their own profile text, buffer and daily limit; tier and areas are set by admins.
+         * @description Changes the fields sent. Mentors change their own profile text, buffer and daily limit; tier and areas are set by admins. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         patch: operations["mentors.update"];
         trace?: never;
@@ -266,7 +326,7 @@ export interface paths {
         get: operations["mentors.availability"];
         /**
          * Replace a mentor’s weekly windows and date overrides
-         * @description Windows of one day must not overlap and must start before they end. Bookings already made are kept even when the new availability no longer covers them; their ids are listed in the answer.
+         * @description Windows of one day must not overlap and must start before they end. Bookings already made are kept even when the new availability no longer covers them; their ids are listed in the answer. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         put: operations["mentors.setAvailability"];
         post?: never;
@@ -325,7 +385,7 @@ export interface paths {
         };
         /**
          * One student
-         * @description Students read themselves; admins anyone.
+         * @description Students read themselves; admins anyone. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         get: operations["students.get"];
         put?: never;
@@ -335,7 +395,7 @@ export interface paths {
         head?: never;
         /**
          * Change a student
-         * @description Changes the fields sent. Students change themselves; admins anyone.
+         * @description Changes the fields sent. Students change themselves; admins anyone. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         patch: operations["students.update"];
         trace?: never;
@@ -355,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Book a session
-         * @description Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.
+         * @description Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.
          */
         post: operations["bookings.create"];
         delete?: never;
@@ -373,7 +433,7 @@ export interface paths {
         };
         /**
          * One booking
-         * @description Participants (the student, the mentor) read their own bookings; admins any.
+         * @description Participants (the student, the mentor) read their own bookings; admins any. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         get: operations["bookings.get"];
         put?: never;
@@ -395,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a booking
-         * @description Frees the slot and records who cancelled, when and why. A session that has started, or is already cancelled or completed, cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can.
+         * @description Frees the slot and records who cancelled, when and why. A session that has started (422 `booking_started`), or is already cancelled or completed (409 `booking_not_active`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         post: operations["bookings.cancel"];
         delete?: never;
@@ -415,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Move a booking to another slot
-         * @description Atomically takes the new slot and frees the old one, keeping the booking id, and records the change. The new slot must pass every booking rule; a new `duration` re-prices the session. The same cut-off as for cancelling applies.
+         * @description Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new `duration` re-prices the session, at the mentor’s current tier. A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same cut-off and refusals as for cancelling apply. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         post: operations["bookings.reschedule"];
         delete?: never;
@@ -433,7 +493,7 @@ export interface paths {
         };
         /**
          * The recorded changes of a booking
-         * @description Each cancellation and reschedule of the booking, oldest first: who, when, from which slot to which.
+         * @description Each cancellation and reschedule of the booking, oldest first: who, when, from which slot and price to which. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         get: operations["bookings.history"];
         put?: never;
@@ -458,8 +518,8 @@ export interface components {
              */
             email: string;
             /**
-             * @description At least 10 characters
-             * @example correct horse battery
+             * @description At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated
+             * @example chai at the ghat, 6 am
              */
             password: string;
             /** @example Consulting */
@@ -480,6 +540,16 @@ export interface components {
             /** @example demo-password */
             password: string;
         };
+        /** @description The current password and the new one. New password: At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated. */
+        ChangePassword: {
+            /** @example demo-password */
+            current_password: string;
+            /**
+             * @description At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated
+             * @example a brand new passphrase
+             */
+            new_password: string;
+        };
         /** @description An admin creates a mentor’s or another admin’s account. */
         CreateAccount: {
             /**
@@ -488,8 +558,8 @@ export interface components {
              */
             email: string;
             /**
-             * @description At least 10 characters
-             * @example correct horse battery
+             * @description At least 10 characters; not only spaces; no control characters (tabs, line breaks); not one of the most common passwords, nor a few characters repeated
+             * @example chai at the ghat, 6 am
              */
             password: string;
             /**
@@ -507,7 +577,6 @@ export interface components {
         CreateMentor: {
             /** @example Zoya Khan */
             name: string;
-            /** @example Strategy director */
             headline?: string | null;
             /**
              * @description Names (or slugs) of areas from GET /api/areas
@@ -565,7 +634,6 @@ export interface components {
         UpdateMentor: {
             /** @example Zoya Khan */
             name?: string;
-            /** @example Strategy director */
             headline?: string | null;
             /**
              * @description Names (or slugs) of areas from GET /api/areas
@@ -694,7 +762,7 @@ export interface components {
              */
             premium?: boolean;
             /**
-             * @description RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
+             * @description RFC 3339 date-time, in the years 1970 to 9998. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
              * @example 2026-12-01T19:00:00+05:30
              */
             start_time: string;
@@ -705,7 +773,7 @@ export interface components {
             end_time?: string;
             duration: components["schemas"]["Duration"];
             /**
-             * @description When sent, must equal the server’s price for this session (in rupees), else 422
+             * @description When sent, must equal the server’s price for this session (in rupees, at most 2 decimals), else 422
              * @example 2000
              */
             cost?: number;
@@ -716,7 +784,7 @@ export interface components {
          */
         Duration: 30 | 45 | 60;
         /**
-         * @description `confirmed` until the session is `cancelled` or `completed`
+         * @description `confirmed` until the session is `cancelled`, or `completed` from its end on. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).
          * @example confirmed
          * @enum {string}
          */
@@ -724,7 +792,7 @@ export interface components {
         /** @description Optionally, why the session is cancelled. */
         CancelBooking: {
             /**
-             * @description Why; kept in the booking’s history
+             * @description Why; kept in the booking’s history. May span lines; no other control characters
              * @example Interview moved
              */
             reason?: string;
@@ -732,12 +800,12 @@ export interface components {
         /** @description Where to move the session, and optionally a new length. */
         RescheduleBooking: {
             /**
-             * @description RFC 3339 date-time. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
+             * @description RFC 3339 date-time, in the years 1970 to 9998. With an offset (`Z`, `+05:30`) it is exact; without one (`2026-12-01T19:00:00`, as the first backend accepted) it is read in the platform zone `DEFAULT_TIMEZONE` (default Asia/Kolkata).
              * @example 2026-12-08T19:00:00+05:30
              */
             start_time: string;
             /**
-             * @description A new length; the session is re-priced
+             * @description A new length; the session is then re-priced at the mentor’s current tier. Without a new length the price paid is kept, even if the mentor’s tier changed since the booking
              * @example 45
              */
             duration?: components["schemas"]["Duration"];
@@ -747,7 +815,7 @@ export interface components {
              */
             end_time?: string;
             /**
-             * @description When sent, must equal the server’s price for the moved session
+             * @description When sent, must equal the price of the moved session: the price paid, unless `duration` changes it (at most 2 decimals)
              * @example 3000
              */
             cost?: number;
@@ -804,7 +872,7 @@ export interface components {
          * @example slot_taken
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "internal_error" | "not_ready" | "service_busy";
+        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "headers_too_large" | "internal_error" | "not_ready" | "service_busy" | "storage_unavailable";
         FieldError: {
             /**
              * @description JSON-pointer-like path of the invalid field
@@ -900,6 +968,14 @@ export interface components {
              * @constant
              */
             revoked: true;
+        };
+        /** @description Tokens of the account that no longer work. */
+        TokensRevoked: {
+            /**
+             * @description How many tokens that still worked stopped working
+             * @example 2
+             */
+            tokens_revoked: number;
         };
         /** @description A role or domain students prepare for. */
         Area: {
@@ -1204,8 +1280,18 @@ export interface components {
              * @example 2026-12-01T14:00:00.000Z
              */
             from_end_time: string;
+            /**
+             * @description The price before the change; null for changes recorded before prices were kept
+             * @example 2000
+             */
+            from_cost: number | null;
             to_start_time: string | null;
             to_end_time: string | null;
+            /**
+             * @description The price after a reschedule: the same as `from_cost` unless the duration changed; null when cancelled
+             * @example 3000
+             */
+            to_cost: number | null;
             /** @example null */
             reason: string | null;
         };
@@ -1307,7 +1393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1327,7 +1413,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Readiness: the database answers */
+            /** @description Readiness: the database reads and takes writes */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1369,7 +1455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `not_ready`: The service is not ready; `service_busy`: The database is busy; retry shortly */
+            /** @description `not_ready`: The service is not ready; `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1393,7 +1479,7 @@ export interface operations {
                  * @example {
                  *       "name": "Ira Bhat",
                  *       "email": "ira.bhat@example.com",
-                 *       "password": "correct horse battery",
+                 *       "password": "chai at the ghat, 6 am",
                  *       "area_of_interest": "Consulting",
                  *       "timezone": "Asia/Kolkata"
                  *     }
@@ -1498,7 +1584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1606,7 +1692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1685,7 +1771,193 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.logoutAll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Log out everywhere */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tokens_revoked": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokensRevoked"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.changePassword": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "demo-password",
+                 *       "new_password": "a brand new passphrase"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Change the password */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tokens_revoked": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokensRevoked"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,7 +2032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1783,7 +2055,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "zoya.khan@mentors.example.com",
-                 *       "password": "correct horse battery",
+                 *       "password": "chai at the ghat, 6 am",
                  *       "role": "mentor",
                  *       "mentor_id": 2
                  *     }
@@ -1892,7 +2164,98 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth.revokeTokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoke every token of an account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tokens_revoked": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokensRevoked"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1958,7 +2321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2130,7 +2493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,7 +2743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2531,7 +2894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2629,7 +2992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2730,7 +3093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2885,7 +3248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3156,7 +3519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3259,7 +3622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3417,7 +3780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3528,7 +3891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3543,7 +3906,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused. */
+                /** @description Retries with the same key and the same body return the first answer and create nothing; the same key with another body is refused with 422 idempotency_key_reused. On REST the key is read from this header only: a body field or query parameter `idempotency_key` is refused with 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3685,7 +4048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,7 +4151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3936,7 +4299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4087,7 +4450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4126,8 +4489,10 @@ export interface operations {
                      *         "at": "2026-11-25T10:00:00.000Z",
                      *         "from_start_time": "2026-12-01T13:30:00.000Z",
                      *         "from_end_time": "2026-12-01T14:00:00.000Z",
+                     *         "from_cost": 2000,
                      *         "to_start_time": "2026-12-08T13:30:00.000Z",
                      *         "to_end_time": "2026-12-08T14:15:00.000Z",
+                     *         "to_cost": 3000,
                      *         "reason": null
                      *       }
                      *     ]
@@ -4189,7 +4554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The database is busy; retry shortly */
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
