@@ -4,7 +4,10 @@
  * production Node flags (bounded heap), on 200 mentors. Reports the server's peak resident memory
  * (the kernel's high-water mark) and the answers' statuses. The target: peak RSS under 200 MB.
  *
- *   npx tsx --conditions=source src/read-load.ts [--requests 400] [--concurrency 8]
+ *   npx tsx --conditions=source src/read-load.ts [--requests 400] [--concurrency 8] [--page 51]
+ *
+ * `--page` is the mentors page size asked for over 31 days (51 is the largest the server accepts;
+ * 200 repeats the audit's sequence, which the server now refuses with 400).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ const option = (name: string, fallback: string) => {
 };
 const requests = Number(option('requests', '400'));
 const concurrency = Number(option('concurrency', '8'));
+const page = Number(option('page', '51'));
 const MB = 1024 * 1024;
 const now = Date.parse('2026-06-01T00:00:00Z');
 
@@ -37,8 +41,8 @@ function requestPath(k: number): string {
   const area = encodeURIComponent(AREA_NAMES[k % 40] ?? 'Equity Research');
   switch (k % 4) {
     case 0:
-      // The largest page allowed over the longest window (51 mentors × 31 days).
-      return `/api/mentors?limit=51&from=${iso(from)}&to=${iso(from + 31 * DAY_MS)}`;
+      // By default the largest page allowed over the longest window (51 mentors × 31 days).
+      return `/api/mentors?limit=${page}&from=${iso(from)}&to=${iso(from + 31 * DAY_MS)}`;
     case 1:
       return `/api/mentors?limit=200&from=${iso(from)}&to=${iso(from + 7 * DAY_MS)}`;
     case 2:
@@ -100,6 +104,7 @@ try {
     JSON.stringify({
       requests,
       concurrency,
+      page,
       seconds: Math.round(performance.now() - started) / 1000,
       statuses,
       answeredMB: Math.round(bytes / MB),
