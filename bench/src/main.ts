@@ -25,6 +25,7 @@ import {
   checkTargets,
   contentionTable,
   describeMachine,
+  restTwinLine,
   type ScalingPoint,
   scalingTable,
   scenarioTable,
@@ -161,7 +162,12 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
   const pool = new BookingPool(dataSet.freeBookings);
   const scenarios: Scenario[] = [...readScenarios(dataSet), ...writeScenarios(pool)];
   const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) results.push(await runScenario(scenario, server, ceiling, settings));
+  for (const scenario of scenarios) {
+    const result = await runScenario(scenario, server, ceiling, settings);
+    results.push(result);
+    const twin = restTwinLine(result, results);
+    if (twin) log(`    over tRPC: ${twin}`);
+  }
   if (pool.exhausted) log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
   const contention = await runContention(server, dataSet.contention, 64, log);
   const peakRssBytes =
@@ -300,6 +306,7 @@ async function main(): Promise<void> {
       const run = await runDefault(options, runId, tmpDir);
       log(
         `\nResults (${options.driver}; ratio = req/s of the server / req/s of a bare Fastify route answering the same bytes; ` +
+          `"vs REST" = req/s of a tRPC read / req/s of the same read over REST; ` +
           `"p50 vs" / "p99 vs" = latency of the server / latency of the ceiling):`,
       );
       log(scenarioTable(run.scenarios));

@@ -35,6 +35,25 @@ export interface Target {
 
 const MB = 1024 * 1024;
 
+/** What a tRPC read must reach of its REST twin's req/s, in the same run. */
+export const TRPC_TO_REST_MINIMUM = 0.8;
+
+/** A tRPC read's req/s over its REST twin's, both measured in this run; undefined without both. */
+export function restTwinRatio(scenario: ScenarioResult, scenarios: ScenarioResult[]): number | undefined {
+  if (!scenario.restTwin || !scenario.real) return undefined;
+  const twin = scenarios.find((candidate) => candidate.id === scenario.restTwin);
+  if (!twin?.real || twin.real.rps === 0) return undefined;
+  return Math.round((scenario.real.rps / twin.real.rps) * 1000) / 1000;
+}
+
+/** `tRPC … : 0.93 of REST … (9100 / 9780 req/s)`, for the log and the targets. */
+export function restTwinLine(scenario: ScenarioResult, scenarios: ScenarioResult[]): string | undefined {
+  const ratio = restTwinRatio(scenario, scenarios);
+  const twin = scenarios.find((candidate) => candidate.id === scenario.restTwin);
+  if (ratio === undefined || !twin?.real || !scenario.real) return undefined;
+  return `${ratio} of ${twin.title} (${scenario.real.rps} / ${twin.real.rps} req/s)`;
+}
+
 export function checkTargets(
   scenarios: ScenarioResult[],
   micro: MicroResult | null,
@@ -64,6 +83,17 @@ export function checkTargets(
     });
   };
   ratioTarget('rest.mentors.list', 'GET /api/mentors?area_of_expertise=…', 0.6);
+  for (const scenario of scenarios) {
+    const ratio = restTwinRatio(scenario, scenarios);
+    const line = restTwinLine(scenario, scenarios);
+    if (ratio === undefined || line === undefined) continue;
+    targets.push({
+      name: `${scenario.title} ≥ ${TRPC_TO_REST_MINIMUM} of the same read over REST`,
+      pass: ratio >= TRPC_TO_REST_MINIMUM,
+      measured: line,
+      threshold: `≥ ${TRPC_TO_REST_MINIMUM}`,
+    });
+  }
   ratioTarget('rest.bookings.create', 'POST /api/bookings', 0.2);
   latencyTarget('rest.mentors.list', 'GET /api/mentors?area_of_expertise=…');
   latencyTarget('rest.bookings.create', 'POST /api/bookings');
@@ -102,8 +132,24 @@ function table(header: string[], rows: string[][]): string {
 export function scenarioTable(scenarios: ScenarioResult[]): string {
   const rows = scenarios.map((scenario) => {
     if (!scenario.real || !scenario.ceiling || !scenario.ratios) {
-      return [scenario.title, scenario.note ?? 'not available', '', '', '', '', '', '', '', '', '', '', ''];
+      return [
+        scenario.title,
+        scenario.note ?? 'not available',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ];
     }
+    const twinRatio = restTwinRatio(scenario, scenarios);
     const { real, ceiling, ratios } = scenario;
     return [
       scenario.title,
@@ -119,6 +165,7 @@ export function scenarioTable(scenarios: ScenarioResult[]): string {
       ratios.rps.toFixed(3),
       `${ratios.p50.toFixed(1)}×`,
       `${ratios.p99.toFixed(1)}×`,
+      twinRatio === undefined ? '' : twinRatio.toFixed(3),
     ];
   });
   return table(
@@ -136,6 +183,7 @@ export function scenarioTable(scenarios: ScenarioResult[]): string {
       'ratio',
       'p50 vs',
       'p99 vs',
+      'vs REST',
     ],
     rows,
   );

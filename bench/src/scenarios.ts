@@ -6,6 +6,8 @@ export interface Scenario {
   id: string;
   title: string;
   kind: 'read' | 'write';
+  /** For a tRPC call: the scenario of the same operation over REST, which it is compared with. */
+  restTwin?: string;
   /** Null when the server does not offer the operation yet; the reason is given instead. */
   unavailable?: string;
   requestAt(n: number): LoadRequest;
@@ -19,6 +21,7 @@ export interface ScenarioResult {
   id: string;
   title: string;
   kind: 'read' | 'write';
+  restTwin?: string;
   available: boolean;
   note?: string;
   real?: LoadResult & {
@@ -64,28 +67,48 @@ export function readScenarios(dataSet: DataSet): Scenario[] {
   const searchUrls = dataSet.areas.map(
     (area) => `/api/slots?area_of_expertise=${encodeURIComponent(area)}&duration=30`,
   );
-  const trpcListUrls = dataSet.areas.map(
-    (area) => `/trpc/mentors.list?input=${encodeURIComponent(JSON.stringify({ area_of_expertise: area }))}`,
+  const trpcUrl = (procedure: string, input: object) =>
+    `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const trpcListUrls = dataSet.areas.map((area) => trpcUrl('mentors.list', { area_of_expertise: area }));
+  const trpcSlotUrls = dataSet.mentors.map((mentor) => trpcUrl('mentors.slots', { id: mentor.id }));
+  const trpcSearchUrls = dataSet.areas.map((area) =>
+    trpcUrl('slots.search', { area_of_expertise: area, duration: 30 }),
   );
   const get = (path: string): LoadRequest => ({ method: 'GET', path });
-  const readOf = (id: string, title: string, urls: string[], unavailable?: string): Scenario => ({
+  const readOf = (
+    id: string,
+    title: string,
+    urls: string[],
+    options: { unavailable?: string | undefined; restTwin?: string } = {},
+  ): Scenario => ({
     id,
     title,
     kind: 'read',
-    ...(unavailable ? { unavailable } : {}),
+    ...(options.unavailable ? { unavailable: options.unavailable } : {}),
+    ...(options.restTwin ? { restTwin: options.restTwin } : {}),
     requestAt: (n) => get(cycle(urls, n)),
     distinct: () => urls.map(get),
   });
+  const noSlotSearch = dataSet.slotsRouteAvailable
+    ? undefined
+    : 'not available: GET /api/slots answers 404 route_not_found';
+  // Each read REST serves is measured over tRPC too, right after, and compared with it.
   return [
     readOf('rest.mentors.list', 'GET /api/mentors?area_of_expertise=…', areaUrls),
+    readOf('trpc.mentors.list', 'GET /trpc/mentors.list?input=…', trpcListUrls, {
+      restTwin: 'rest.mentors.list',
+    }),
     readOf('rest.mentors.slots', 'GET /api/mentors/{id}/slots', slotUrls),
-    readOf(
-      'rest.slots.search',
-      'GET /api/slots?area_of_expertise=…&duration=30',
-      searchUrls,
-      dataSet.slotsRouteAvailable ? undefined : 'not available: GET /api/slots answers 404 route_not_found',
-    ),
-    readOf('trpc.mentors.list', 'GET /trpc/mentors.list?input=…', trpcListUrls),
+    readOf('trpc.mentors.slots', 'GET /trpc/mentors.slots?input={"id":…}', trpcSlotUrls, {
+      restTwin: 'rest.mentors.slots',
+    }),
+    readOf('rest.slots.search', 'GET /api/slots?area_of_expertise=…&duration=30', searchUrls, {
+      unavailable: noSlotSearch,
+    }),
+    readOf('trpc.slots.search', 'GET /trpc/slots.search?input=…', trpcSearchUrls, {
+      unavailable: noSlotSearch,
+      restTwin: 'rest.slots.search',
+    }),
   ];
 }
 
@@ -181,7 +204,12 @@ export async function runScenario(
   ceiling: ServerChild,
   settings: RunSettings,
 ): Promise<ScenarioResult> {
-  const base = { id: scenario.id, title: scenario.title, kind: scenario.kind };
+  const base = {
+    id: scenario.id,
+    title: scenario.title,
+    kind: scenario.kind,
+    ...(scenario.restTwin ? { restTwin: scenario.restTwin } : {}),
+  };
   if (scenario.unavailable) {
     settings.log(`  ${scenario.title}: ${scenario.unavailable}`);
     return { ...base, available: false, note: scenario.unavailable };

@@ -1,5 +1,6 @@
 import type {
   Operation,
+  OperationCallInput,
   OperationRawInput,
   OperationResult,
   Operations,
@@ -50,9 +51,10 @@ type RestSuccess<Op extends Operation> = RestOperation<Op>['responses'] extends 
       : never
     : never
   : never;
+/** The JSON body of a REST operation, whether the spec marks the body required or optional. */
 type RestBody<Op extends Operation> =
   RestOperation<Op> extends {
-    requestBody: { content: { 'application/json': infer Body } };
+    requestBody?: { content: { 'application/json': infer Body } };
   }
     ? Body
     : never;
@@ -109,11 +111,35 @@ type TrpcIds = WithProcedure['id'];
 type TrpcOutputMatches = {
   [K in Id]: K extends TrpcIds ? Same<TrpcOutput<OperationById<K>>, OperationResult<OperationById<K>>> : true;
 };
+/** An input given, as an object: tRPC types an input that may be left out as `void | undefined | …`. */
+type Given<Input> = Extract<Input, object>;
+type MayBeLeftOut<Input> = undefined extends Input ? true : false;
+/** The merged input of an operation with no params, query or body: no keys, or `Record<string, never>`. */
+type TakesNothing<T> = [keyof T] extends [never] ? true : string extends keyof T ? true : false;
 type TrpcInputMatches = {
   [K in Id]: K extends TrpcIds
-    ? OperationById<K> extends { params: undefined; query: undefined; body: undefined }
-      ? true
-      : Same<TrpcInput<OperationById<K>>, OperationRawInput<OperationById<K>>>
+    ? Same<Given<TrpcInput<OperationById<K>>>, Given<OperationCallInput<OperationById<K>>>> extends true
+      ? Same<MayBeLeftOut<TrpcInput<OperationById<K>>>, MayBeLeftOut<OperationCallInput<OperationById<K>>>>
+      : false
+    : true;
+};
+/**
+ * The input may be left out exactly when no field of it is required; given, it is the contract's
+ * input as values (and an operation without input takes none).
+ */
+type TrpcInputOptionalMatches = {
+  [K in Id]: K extends TrpcIds
+    ? Same<
+        MayBeLeftOut<TrpcInput<OperationById<K>>>,
+        [RequiredKeys<OperationRawInput<OperationById<K>>>] extends [never] ? true : false
+      > extends true
+      ? Same<
+          Given<TrpcInput<OperationById<K>>>,
+          TakesNothing<OperationRawInput<OperationById<K>>> extends true
+            ? never
+            : OperationRawInput<OperationById<K>>
+        >
+      : false
     : true;
 };
 /** What a REST answer holds, a tRPC answer holds too: the object, or for lists each page's items. */
@@ -149,6 +175,7 @@ describe('the typed clients match the contract', () => {
   it('types every tRPC procedure with the contract’s input and result, and like its REST twin', () => {
     expectTypeOf<Failing<TrpcOutputMatches>>().toEqualTypeOf<never>();
     expectTypeOf<Failing<TrpcInputMatches>>().toEqualTypeOf<never>();
+    expectTypeOf<Failing<TrpcInputOptionalMatches>>().toEqualTypeOf<never>();
     expectTypeOf<Failing<SurfacesMatch>>().toEqualTypeOf<never>();
   });
 

@@ -62,6 +62,16 @@ export type InputShapeOf<Op extends Operation> = ShapeOf<Op['params']> &
 export type InputSchemaOf<Op extends Operation> = z.ZodObject<InputShapeOf<Op>>;
 export type OperationInput<Op extends Operation> = z.output<InputSchemaOf<Op>>;
 export type OperationRawInput<Op extends Operation> = z.input<InputSchemaOf<Op>>;
+/**
+ * What a tRPC caller passes: the input as values (numbers, booleans, ISO strings); nothing for an
+ * operation without input, and possibly nothing when no field is required (`client.areas.list.query()`,
+ * `client.bookings.list.query()`).
+ */
+export type OperationCallInput<Op extends Operation> = [keyof InputShapeOf<Op>] extends [never]
+  ? undefined
+  : Record<never, never> extends OperationRawInput<Op>
+    ? OperationRawInput<Op> | undefined
+    : OperationRawInput<Op>;
 
 export type ItemOf<R> = R extends z.ZodArray<infer Item> ? z.output<Item> : never;
 export interface Page<Item> {
@@ -98,11 +108,29 @@ export function inputSchemaOf<Op extends Operation>(operation: Op): InputSchemaO
   return schema as unknown as InputSchemaOf<Op>;
 }
 
-/** The tRPC output schema: the response, or for paginated lists a page wrapper around its items. */
+/** The tRPC input schema: the merged input, which a caller may leave out when no field is required. */
+export function trpcInputSchemaOf(operation: Operation): z.ZodType<unknown, unknown> {
+  const schema = inputSchemaOf(operation);
+  const required = Object.values(schema.shape).some((field) => field._zod.optin === undefined);
+  return required ? schema : schema.prefault({});
+}
+
+const trpcOutputSchemaCache = new WeakMap<Operation, z.ZodType>();
+
+/**
+ * The tRPC output schema: the response, or for paginated lists a page wrapper around its items.
+ * Built once per operation, so whatever keeps checked answers by schema finds the same one.
+ */
 export function trpcOutputSchemaOf(operation: Operation): z.ZodType {
-  if (!operation.paginated) return operation.response;
-  const response = operation.response;
-  if (!(response instanceof z.ZodArray))
-    throw new Error(`Operation ${operation.id}: paginated needs an array`);
-  return z.object({ items: response, nextCursor: z.string().nullable() });
+  const cached = trpcOutputSchemaCache.get(operation);
+  if (cached) return cached;
+  let schema = operation.response;
+  if (operation.paginated) {
+    const response = operation.response;
+    if (!(response instanceof z.ZodArray))
+      throw new Error(`Operation ${operation.id}: paginated needs an array`);
+    schema = z.object({ items: response, nextCursor: z.string().nullable() });
+  }
+  trpcOutputSchemaCache.set(operation, schema);
+  return schema;
 }

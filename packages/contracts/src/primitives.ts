@@ -10,42 +10,10 @@ export const MAX_ID = 2_147_483_647;
 export const IdSchema = z.number().max(MAX_ID, { abort: true }).int().min(1).meta({ example: 1 });
 
 /**
- * A number in a query string or path as text: plain decimal digits only. `0x1e`, ` 30`, `1e2`, `+5`
- * and `30.0` are what `Number()` would read as numbers; a caller who sent them meant something else
- * or made a typo, so they are refused. tRPC sends real numbers, which the target schema checks.
+ * Path and query ids. Like every parameter schema, a value schema: REST reads the text of the URL
+ * into the value this schema takes (see apps/server/src/http/rest.ts), tRPC callers send the value.
  */
-function fromDecimalText<Target extends z.ZodType<number, number>>(target: Target) {
-  return z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^\d{1,16}$/, 'Expected a whole number in plain decimal digits')
-        .transform(Number),
-    ])
-    .pipe(target);
-}
-
-/** Replaces the rendered JSON schema of a text-or-number input by what a REST caller sends. */
-function documentedAs(jsonSchema: Record<string, unknown>) {
-  return ({ jsonSchema: rendered }: { jsonSchema: Record<string, unknown> }) => {
-    for (const key of Object.keys(rendered)) delete rendered[key];
-    Object.assign(rendered, jsonSchema);
-  };
-}
-
-/** Path and query ids arrive as text on REST and as numbers on tRPC; both are accepted. */
-export const IdParamSchema = fromDecimalText(IdSchema).meta({
-  description: 'Numeric id',
-  example: 1,
-  override: documentedAs({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_ID,
-    description: 'Numeric id',
-    example: 1,
-  }),
-});
+export const IdParamSchema = IdSchema.meta({ description: 'Numeric id', example: 1 });
 
 /** Zones already found valid: building an Intl formatter per check showed in every mentor listing. */
 const knownTimeZones = new Set<string>();
@@ -69,8 +37,8 @@ export const TimeZoneSchema = z
   .refine(isValidTimeZone, { message: 'Not a known IANA time zone' })
   .meta({ description: 'IANA time zone name', example: 'Asia/Kolkata' });
 
-/** An instant as the server returns it: RFC 3339 in UTC with a `Z`. */
-export const InstantSchema = z.iso.datetime().meta({ example: '2026-12-01T13:30:00.000Z' });
+/** An instant as the server returns it: RFC 3339 in UTC with milliseconds and a `Z`, one form everywhere. */
+export const InstantSchema = z.iso.datetime({ precision: 3 }).meta({ example: '2026-12-01T13:30:00.000Z' });
 
 const instantInputPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})?$/;
 
@@ -110,31 +78,21 @@ export const DurationSchema = z
   .union([z.literal(30), z.literal(45), z.literal(60)], { error: 'duration must be 30, 45 or 60 minutes' })
   .meta({ id: 'Duration', description: 'Session length in minutes', example: 30 });
 
-/** Query-string form of a duration: text on REST, a number on tRPC. */
-export const DurationQuerySchema = fromDecimalText(DurationSchema).meta({
-  description: 'Session length in minutes: 30, 45 or 60',
-  example: 30,
-  // Documented as what the server accepts: REST callers sent 31 in good faith when the spec allowed
-  // any number, only to get 400.
-  override: documentedAs({
+/**
+ * A duration as a parameter. Stated as an integer enum (not the `anyOf` of `Duration`) so the
+ * published parameter reads as what the server accepts: REST callers sent 31 in good faith when the
+ * spec allowed any number, only to get 400.
+ */
+export const DurationQuerySchema = z
+  .literal(sessionDurations, { error: 'duration must be 30, 45 or 60 minutes' })
+  .meta({
     type: 'integer',
-    enum: [...sessionDurations],
     description: 'Session length in minutes: 30, 45 or 60',
     example: 30,
-  }),
-});
-
-/** Booleans in query strings: `true`/`false` on REST, real booleans on tRPC. */
-export const BooleanQuerySchema = z
-  .union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')])
-  .meta({
-    // Documented as what a REST caller sends: a plain boolean query parameter.
-    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      jsonSchema.type = 'boolean';
-      jsonSchema.example = true;
-    },
   });
+
+/** A boolean parameter; REST reads `true`/`false` in the URL as one. */
+export const BooleanQuerySchema = z.boolean().meta({ example: true });
 
 export const LocalTimeSchema = z
   .string()
@@ -154,21 +112,13 @@ export const WeekdaySchema = z
   .meta({ id: 'Weekday', description: 'Day of the week', example: 'tue' });
 export type Weekday = (typeof weekdays)[number];
 
-const pageLimitDescription = 'Page size (default 50, at most 200)';
-export const PageLimitSchema = fromDecimalText(z.number().int().min(1).max(200))
+export const PageLimitSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(200)
   .default(50)
-  .meta({
-    description: pageLimitDescription,
-    example: 50,
-    override: documentedAs({
-      type: 'integer',
-      minimum: 1,
-      maximum: 200,
-      default: 50,
-      description: pageLimitDescription,
-      example: 50,
-    }),
-  });
+  .meta({ description: 'Page size (default 50, at most 200)', example: 50 });
 
 const cursorDescription =
   'Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC)';

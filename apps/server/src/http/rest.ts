@@ -9,10 +9,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
+import { type AnswerForm, checkedJsonOf } from './answer-json.js';
 
 type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
 
-function handlerOf(operation: Operation, implementations: Handlers): ServiceHandler {
+export function handlerOf(operation: Operation, implementations: Handlers): ServiceHandler {
   const [namespace = '', name = ''] = operation.id.split('.');
   const handler = (implementations as unknown as Record<string, Record<string, ServiceHandler>>)[namespace]?.[
     name
@@ -37,30 +38,20 @@ function nextPageLink(request: FastifyRequest, cursor: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
-/** Encoded JSON of answers shared between requests (kept answers are frozen objects), by answer. */
-const jsonOfSharedAnswers = new WeakMap<object, Buffer>();
-
-/**
- * The answer as JSON, checked against the operation's response schema. An answer the service
- * shares between requests (see services/answer-cache.ts) is checked, serialised and encoded once.
- */
-function checkedJsonOf(operation: Operation, payload: unknown, request: FastifyRequest): string | Buffer {
-  const shared = typeof payload === 'object' && payload !== null && Object.isFrozen(payload);
-  const kept = shared ? jsonOfSharedAnswers.get(payload) : undefined;
-  if (kept !== undefined) return kept;
-  const checked = operation.response.safeParse(payload);
-  if (!checked.success) {
-    request.log.error(
-      { issues: checked.error.issues, operation: operation.id },
-      'response does not match the contract',
-    );
-    throw new Error(`Response of ${operation.id} does not match the contract`);
-  }
-  const json = JSON.stringify(checked.data);
-  if (!shared) return json;
-  const encoded = Buffer.from(json);
-  jsonOfSharedAnswers.set(payload, encoded);
-  return encoded;
+/** The answer as JSON checked against the operation's response schema (see answer-json.ts). */
+function checkedRestJsonOf(
+  operation: Operation,
+  form: AnswerForm,
+  payload: unknown,
+  request: FastifyRequest,
+): string | Buffer {
+  const checked = checkedJsonOf(form, payload);
+  if (checked.issues === undefined) return checked.json;
+  request.log.error(
+    { issues: checked.issues, operation: operation.id },
+    'response does not match the contract',
+  );
+  throw new Error(`Response of ${operation.id} does not match the contract`);
 }
 
 type Issue = z.core.$ZodIssue;
@@ -79,6 +70,104 @@ function misplacedQueryMessage(operation: Operation, name: string): string {
   if (operation.params && name in operation.params.shape)
     return `${name} belongs in the path, not in the query (${takes})`;
   return `Unknown query parameter for ${operation.method} ${operation.path}: ${takes}`;
+}
+
+/** What a parameter's schema takes, and so what REST reads its text in the URL as. */
+type WireReading = 'number' | 'boolean' | 'text';
+
+/**
+ * The value a parameter schema takes, found by unwrapping it down to its type: `optional`,
+ * `default` and the like wrap it, a `pipe` takes what its input side takes, a literal or a union
+ * takes its values' type. Anything else (strings, enums of names, instants) stays text.
+ */
+function wireReadingOf(schema: z.core.$ZodType): WireReading {
+  const def = schema._zod.def as z.core.$ZodTypeDef & {
+    innerType?: z.core.$ZodType;
+    in?: z.core.$ZodType;
+    values?: readonly unknown[];
+    options?: readonly z.core.$ZodType[];
+  };
+  switch (def.type) {
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'literal': {
+      const kinds = new Set((def.values ?? []).map((value) => typeof value));
+      if (kinds.size === 1 && kinds.has('number')) return 'number';
+      if (kinds.size === 1 && kinds.has('boolean')) return 'boolean';
+      return 'text';
+    }
+    case 'union': {
+      const readings = new Set((def.options ?? []).map(wireReadingOf));
+      return readings.size === 1 ? ([...readings][0] as WireReading) : 'text';
+    }
+    case 'pipe':
+      return def.in ? wireReadingOf(def.in) : 'text';
+    default:
+      return def.innerType ? wireReadingOf(def.innerType) : 'text';
+  }
+}
+
+const wireReadingsByPart = new WeakMap<ObjectSchema, Map<string, WireReading>>();
+
+function wireReadingsOf(schema: ObjectSchema): Map<string, WireReading> {
+  let readings = wireReadingsByPart.get(schema);
+  if (!readings) {
+    readings = new Map(Object.entries(schema.shape).map(([name, field]) => [name, wireReadingOf(field)]));
+    wireReadingsByPart.set(schema, readings);
+  }
+  return readings;
+}
+
+/**
+ * A number in a URL: plain decimal digits only. `0x1e`, ` 30`, `1e2`, `+5` and `30.0` are what
+ * `Number()` would read as numbers; a caller who sent them meant something else or made a typo.
+ */
+const decimalDigits = /^\d{1,16}$/;
+type ValueReading = Exclude<WireReading, 'text'>;
+const wireRefusals: Record<ValueReading, string> = {
+  number: 'Expected a whole number in plain decimal digits',
+  boolean: 'Expected true or false',
+};
+
+function valueOfText(reading: WireReading, text: string): { value: unknown } | undefined {
+  if (reading === 'number') return decimalDigits.test(text) ? { value: Number(text) } : undefined;
+  if (reading === 'boolean')
+    return text === 'true' || text === 'false' ? { value: text === 'true' } : undefined;
+  return { value: text };
+}
+
+/**
+ * One part of the request (path or query) read from text into the values its schema takes, then
+ * checked by that schema; issues keep the field paths clients see. A repeated parameter (an array)
+ * is left as it is, for the schema to refuse.
+ */
+function parseUrlPart(schema: ObjectSchema | undefined, texts: Fields, issues: Issue[]): Fields {
+  if (!schema) return {};
+  const readings = wireReadingsOf(schema);
+  const values: Fields = {};
+  const unreadable = new Set<string>();
+  for (const [name, text] of Object.entries(texts)) {
+    const reading = readings.get(name) ?? 'text';
+    const read = typeof text === 'string' ? valueOfText(reading, text) : { value: text };
+    if (read) {
+      values[name] = read.value;
+      continue;
+    }
+    unreadable.add(name);
+    issues.push({
+      code: 'custom',
+      path: [name],
+      message: wireRefusals[reading as ValueReading],
+      input: text,
+    });
+  }
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+  // A parameter already refused as unreadable is not reported again as missing.
+  issues.push(...result.error.issues.filter((issue) => !unreadable.has(String(issue.path[0]))));
+  return {};
 }
 
 /** One part of the request checked by its own schema; issues keep the field paths clients see. */
@@ -123,8 +212,8 @@ function restInputOf(operation: Operation, request: FastifyRequest): Fields {
       input: body.idempotency_key,
     });
   }
-  const params = parsePart(operation.params, request.params as Fields, issues);
-  const fromQuery = parsePart(operation.query, query, issues);
+  const params = parseUrlPart(operation.params, request.params as Fields, issues);
+  const fromQuery = parseUrlPart(operation.query, query, issues);
   const fromBody = parsePart(operation.body, body as Fields, issues);
   const header = request.headers['idempotency-key'];
   const fromHeader = operation.idempotent
@@ -145,6 +234,7 @@ export function mountRestOperations(
 ): void {
   for (const operation of allOperations()) {
     const handler = handlerOf(operation, handlers);
+    const form: AnswerForm = { schema: operation.response };
     app.route({
       method: operation.method,
       url: fastifyPathOf(operation.path),
@@ -162,7 +252,7 @@ export function mountRestOperations(
         return reply
           .code(operation.successStatus)
           .type('application/json; charset=utf-8')
-          .send(checkedJsonOf(operation, payload, request));
+          .send(checkedRestJsonOf(operation, form, payload, request));
       },
     });
   }

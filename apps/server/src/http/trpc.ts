@@ -1,12 +1,12 @@
 import {
   type ErrorCode,
   errorCatalogue,
-  inputSchemaOf,
   type Operation,
-  type OperationRawInput,
+  type OperationCallInput,
   type OperationResult,
   type Operations,
   operations,
+  trpcInputSchemaOf,
   trpcOutputSchemaOf,
 } from '@mentor-scheduling/contracts';
 import {
@@ -32,6 +32,7 @@ const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
@@ -95,7 +96,9 @@ type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
 
 /** A refusal of the service as the tRPC error of the same HTTP status, keeping the app error as cause. */
 export function trpcErrorOf(error: AppError): TRPCError {
-  const code = trpcCodeByStatus[errorCatalogue[error.code].status] ?? 'INTERNAL_SERVER_ERROR';
+  const status = errorCatalogue[error.code].status;
+  // A status tRPC has no code for (414, 431) is still the caller's to mend, never our bug.
+  const code = trpcCodeByStatus[status] ?? (status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR');
   return new TRPCError({ code, message: error.detail, cause: error });
 }
 
@@ -125,7 +128,7 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
   });
   const output = outputParserOf(trpcOutputSchemaOf(operation));
   const base = takesInput
-    ? authorized.input(inputSchemaOf(operation)).output(output)
+    ? authorized.input(trpcInputSchemaOf(operation)).output(output)
     : authorized.output(output);
   const resolve = async ({ ctx, input }: { ctx: TrpcContext; input: unknown }) => {
     try {
@@ -140,12 +143,9 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
 
 type ProcedureOf<Op> = Op extends Operation
   ? Op['trpc'] extends 'query'
-    ? TRPCQueryProcedure<{ input: TrpcInputOf<Op>; output: OperationResult<Op>; meta: object }>
-    : TRPCMutationProcedure<{ input: TrpcInputOf<Op>; output: OperationResult<Op>; meta: object }>
+    ? TRPCQueryProcedure<{ input: OperationCallInput<Op>; output: OperationResult<Op>; meta: object }>
+    : TRPCMutationProcedure<{ input: OperationCallInput<Op>; output: OperationResult<Op>; meta: object }>
   : never;
-type TrpcInputOf<Op extends Operation> = Op['params'] | Op['query'] | Op['body'] extends undefined
-  ? undefined
-  : OperationRawInput<Op>;
 type TrpcProcedures<Namespace extends keyof Operations> = {
   [Name in keyof Operations[Namespace] as Operations[Namespace][Name] extends { trpc: null }
     ? never

@@ -62,11 +62,12 @@ export class AnswerCache {
 const DEFAULT_MAX_BYTES = 12 * 1024 * 1024;
 
 /**
- * Roughly what a JSON-like value costs on the heap, with the encoded JSON that the REST layer keeps
- * beside a shared answer: one walk, cheaper than serialising it. Overestimates rather than under.
+ * Roughly what a JSON-like value costs on the heap, with the encoded JSON that the REST and tRPC
+ * layers each keep beside a shared answer (see http/answer-json.ts): one walk, cheaper than
+ * serialising it. Overestimates rather than under.
  */
 export function approximateBytes(value: unknown): number {
-  if (typeof value === 'string') return 24 + 3 * value.length;
+  if (typeof value === 'string') return 24 + 4 * value.length;
   if (typeof value !== 'object' || value === null) return 16;
   let bytes = 32;
   for (const child of Object.values(value)) bytes += 16 + approximateBytes(child);

@@ -58,8 +58,9 @@ describe('what one request may ask for, and what the kept answers may hold', () 
     const cache = new AnswerCache(budget);
     const ctx = { now: () => NOW, db: { dataVersion: async () => 'v1' } } as unknown as ServiceContext;
     for (let request = 0; request < 200; request += 1) {
-      // Each answer is about 100 KB of slot times, under a key of its own, as distinct windows give.
-      const answer = { items: Array.from({ length: 2000 }, (_, index) => iso(NOW + index * 60_000)) };
+      // Each answer is 1,500 slot times (about 200 KB on the heap with its encoded copies), under a
+      // key of its own, as distinct windows give.
+      const answer = { items: Array.from({ length: 1500 }, (_, index) => iso(NOW + index * 60_000)) };
       await cache.through(ctx, `mentors.list ${request}`, async () => answer);
       expect(cache.keptBytes).toBeLessThanOrEqual(budget);
     }
