@@ -1,8 +1,11 @@
-import type { AppRouter } from '@mentor-scheduling/server';
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './generated/router.js';
 
-export type { AppRouter, TrpcProblemData } from '@mentor-scheduling/server';
+// The class the client throws, from the copy of @trpc/client this package uses: `instanceof` holds.
+export { TRPCClientError } from '@trpc/client';
+export type { AppRouter } from './generated/router.js';
+export type { TrpcErrorShape, TrpcProblemData } from './trpc-types.js';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
@@ -16,7 +19,10 @@ export interface TrpcClientOptions {
 
 export type TrpcClient = TRPCClient<AppRouter>;
 
-/** A tRPC client typed by the server's router: `client.mentors.list.query({ area_of_expertise: 'Consulting' })`. */
+/**
+ * A tRPC client typed by the server's router (its type generated from the contract, so no server code
+ * comes with it): `client.mentors.list.query({ area_of_expertise: 'Consulting' })`.
+ */
 export function createTrpcClient(options: TrpcClientOptions): TrpcClient {
   return createTRPCClient<AppRouter>({
     links: [

@@ -854,7 +854,7 @@ export interface components {
             detail: string;
             code: components["schemas"]["ErrorCode"];
             /**
-             * @description The request path
+             * @description The request path, without the query string
              * @example /api/bookings
              */
             instance?: string;
@@ -934,7 +934,10 @@ export interface components {
         };
         /** @description A login of a student, a mentor or an admin. */
         Account: {
-            /** @example 3 */
+            /**
+             * @description The account’s id; 0 for the operator token (`ADMIN_TOKEN`), which is no stored account
+             * @example 3
+             */
             id: number;
             /** @example aarav.sharma@example.com */
             email: string;
@@ -1063,10 +1066,11 @@ export interface components {
             /** @example 2 */
             mentor_id: number;
             /**
-             * @description Minutes
+             * @description Minutes: 30, 45 or 60
              * @example 30
+             * @enum {integer}
              */
-            duration: number;
+            duration: 30 | 45 | 60;
             /**
              * Format: date-time
              * @example 2026-12-01T00:00:00.000Z
@@ -1126,10 +1130,11 @@ export interface components {
             /** @example Equity Research */
             area_of_expertise: string;
             /**
-             * @description Minutes
+             * @description Minutes: 30, 45 or 60
              * @example 30
+             * @enum {integer}
              */
-            duration: number;
+            duration: 30 | 45 | 60;
             /**
              * @description Zone the times are given in
              * @example Asia/Kolkata
@@ -1150,12 +1155,12 @@ export interface components {
         OpenSlot: {
             /**
              * Format: date-time
-             * @example 2026-12-01T19:00:00+05:30
+             * @example 2026-12-01T19:00:00.000+05:30
              */
             start_time: string;
             /**
              * Format: date-time
-             * @example 2026-12-01T19:30:00+05:30
+             * @example 2026-12-01T19:30:00.000+05:30
              */
             end_time: string;
             /**
@@ -1221,10 +1226,11 @@ export interface components {
              */
             end_time: string;
             /**
-             * @description Minutes
+             * @description Minutes: 30, 45 or 60
              * @example 30
+             * @enum {integer}
              */
-            duration: number;
+            duration: 30 | 45 | 60;
             /**
              * @description Amount in rupees (major units); stored by the server as integer paise
              * @example 2000
@@ -1366,6 +1372,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `unauthenticated`: Credentials are missing or invalid */
             401: {
                 headers: {
@@ -1426,6 +1441,15 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthenticated`: Credentials are missing or invalid */
@@ -1726,7 +1750,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogoutResult"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid */
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1746,6 +1770,24 @@ export interface operations {
             };
             /** @description `forbidden`: You may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1805,7 +1847,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokensRevoked"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid */
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1825,6 +1867,24 @@ export interface operations {
             };
             /** @description `forbidden`: You may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1994,6 +2054,15 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthenticated`: Credentials are missing or invalid */
@@ -2201,7 +2270,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokensRevoked"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid */
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,6 +2299,24 @@ export interface operations {
             };
             /** @description `not_found`: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2292,6 +2379,15 @@ export interface operations {
                      *     ]
                      */
                     "application/json": components["schemas"]["Area"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthenticated`: Credentials are missing or invalid */
@@ -2361,6 +2457,15 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Pricing"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthenticated`: Credentials are missing or invalid */
@@ -2764,7 +2869,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /**
                  * @example {
@@ -3300,8 +3405,8 @@ export interface operations {
                      *       "to": "2026-12-08T00:00:00.000Z",
                      *       "slots": [
                      *         {
-                     *           "start_time": "2026-12-01T19:00:00+05:30",
-                     *           "end_time": "2026-12-01T19:30:00+05:30",
+                     *           "start_time": "2026-12-01T19:00:00.000+05:30",
+                     *           "end_time": "2026-12-01T19:30:00.000+05:30",
                      *           "mentors_available": 2
                      *         }
                      *       ]
@@ -3643,7 +3748,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /**
                  * @example {
@@ -4172,7 +4277,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /**
                  * @example {
