@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Spec lint: Redocly CLI with the rules in redocly.yaml over openapi/openapi.yaml. Fails on any
-# error and on any warning (the bar is zero problems), and on a configuration Redocly does not accept.
+# Spec lint over openapi/openapi.yaml: Redocly CLI with the rules in redocly.yaml (fails on any error
+# and on any warning, the bar is zero problems, and on a configuration Redocly does not accept), then
+# Spectral with its default OpenAPI rules (`spectral:oas`, .spectral.yaml), which fails on any error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
@@ -18,3 +19,6 @@ npx --no-install redocly lint --format=json 2>/dev/null | node -e '
   }
   console.log("lint-spec: 0 errors, 0 warnings");
 '
+
+npx --no-install spectral lint openapi/openapi.yaml --ruleset .spectral.yaml --fail-severity=error
+echo "lint-spec: Spectral (spectral:oas) found no errors"

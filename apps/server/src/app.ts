@@ -28,6 +28,8 @@ import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js'
 import { mountProtection, securityHeadersFor } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
+import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
+import { mountTrpcReads } from './http/trpc-reads.js';
 import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
@@ -42,6 +44,8 @@ export interface AppOptions {
   now?: () => number;
   /** Where logs go (default stdout); tests read them to check nothing secret is logged. */
   logStream?: NodeJS.WritableStream;
+  /** tRPC reads served like REST reads (http/trpc-reads.ts); off, the tRPC plugin answers them: tests compare. */
+  trpcReads?: boolean;
 }
 
 declare module 'fastify' {
@@ -73,6 +77,28 @@ function problemPartsOfFastify(error: FastifyError): ProblemParts | null {
   return null;
 }
 
+/**
+ * Answers a refusal in the protocol of the door it came through: a problem document on REST, the
+ * tRPC error envelope of the same code on /trpc (a tRPC client cannot read a problem document).
+ * Headers the refusal needs (Retry-After, WWW-Authenticate) go with it either way.
+ */
+function sendRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parts: ProblemParts,
+  instance = request.url,
+) {
+  for (const [name, value] of Object.entries(parts.headers ?? {})) reply.header(name, value);
+  // Also on refusals made before routing, which skip the hooks that set it on every other answer.
+  reply.header('x-request-id', request.id);
+  if (isTrpcRequest(request.url)) {
+    const envelope = trpcEnvelopeOf(parts);
+    return reply.code(envelope.status).type('application/json').send(envelope.body);
+  }
+  const problem = problemOf(parts, instance, request.id);
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
 /** `TRUST_PROXY` as Fastify takes it: a hop count becomes "trust the N nearest peers". */
 function trustedProxyCheckOf(
   trust: TrustedProxies,
@@ -89,12 +115,7 @@ function sendFrameworkProblem(error: FastifyError, request: FastifyRequest, repl
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? { code: 'uri_too_long', detail: 'A path segment is longer than any id or name the API uses' }
       : { code: 'invalid_request', detail: 'The request path is not valid percent-encoded UTF-8' };
-  const problem = problemOf(parts, '/', request.id);
-  return reply
-    .code(problem.status)
-    .headers(securityHeadersFor(request))
-    .type('application/problem+json')
-    .send(problem);
+  return sendRefusal(request, reply.headers(securityHeadersFor(request)), parts, '/');
 }
 
 const clientErrorParts: Record<string, ProblemParts> = {
@@ -273,9 +294,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const parts = problemPartsOfFastify(error) ?? problemPartsOf(error);
     if (parts.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
     if (parts.code === 'storage_unavailable') request.log.error({ err: error }, 'storage unavailable');
-    const problem = problemOf(parts, request.url, request.id);
-    for (const [name, value] of Object.entries(parts.headers ?? {})) reply.header(name, value);
-    return reply.code(problem.status).type('application/problem+json').send(problem);
+    return sendRefusal(request, reply, parts);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -288,13 +307,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           }
         : { code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` };
     if (allowed.length > 0) reply.header('allow', allowed.join(', '));
-    const problem = problemOf(parts, request.url, request.id);
-    return reply.code(problem.status).type('application/problem+json').send(problem);
+    return sendRefusal(request, reply, parts);
   });
 
   mountRestOperations(app, servicesOf);
+  if (options.trpcReads !== false)
+    mountTrpcReads(app, { prefix: '/trpc', maxBatchSize: TRPC_MAX_BATCH_SIZE, servicesOf });
   await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
+    prefix: TRPC_PREFIX,
     trpcOptions: {
       router: appRouter,
       // Each call of a batch costs as much as a request of its own; larger batches are refused (400).

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ErrorStatusSchema, IdAnswerSchema } from './answer-primitives.js';
+import { InstantSchema } from './primitives.js';
 
 /**
  * The closed set of machine-readable error codes. Every REST problem document and every tRPC error
@@ -73,9 +75,9 @@ export const FieldErrorSchema = z
 
 export const SlotHintSchema = z
   .object({
-    start_time: z.string().meta({ format: 'date-time', example: '2026-12-01T14:00:00.000Z' }),
-    end_time: z.string().meta({ format: 'date-time', example: '2026-12-01T14:30:00.000Z' }),
-    mentor_id: z.number().int().meta({ example: 2 }),
+    start_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),
+    end_time: InstantSchema.meta({ example: '2026-12-01T14:30:00.000Z' }),
+    mentor_id: IdAnswerSchema.meta({ example: 2 }),
   })
   .meta({ id: 'SlotHint', description: 'An open slot offered as an alternative.' });
 
@@ -85,13 +87,16 @@ export const ProblemSchema = z
     title: z
       .string()
       .meta({ description: 'Short summary of the code', example: 'The slot is no longer free' }),
-    status: z.number().int().meta({ description: 'The HTTP status', example: 409 }),
+    status: ErrorStatusSchema.meta({ description: 'The HTTP status', example: 409 }),
     detail: z.string().meta({
       description: 'What happened, for people',
       example: 'The mentor already has a session at that time',
     }),
     code: ErrorCodeSchema,
-    instance: z.string().optional().meta({ description: 'The request path', example: '/api/bookings' }),
+    instance: z
+      .string()
+      .optional()
+      .meta({ description: 'The request path, without the query string', example: '/api/bookings' }),
     request_id: z.string().optional().meta({
       description: 'Also in the `x-request-id` header; quote it when reporting a problem',
       example: '6f1d7c2e-3b9a-4c55-9d0e-2a8f5b7c1e90',

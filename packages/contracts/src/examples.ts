@@ -34,19 +34,32 @@ function firstInputField(operation: Operation): string {
   return '';
 }
 
+/** The field error an invalid call shows: its first input field, or a query parameter it does not take. */
+function fieldErrorExample(operation: Operation): { path: string; message: string } {
+  const field = firstInputField(operation);
+  if (field) return { path: `/${field}`, message: 'Invalid input' };
+  return {
+    path: '/unexpected',
+    message: `Unknown query parameter for ${operation.method} ${operation.path}: it takes no query parameters`,
+  };
+}
+
 /** One problem document as this operation would answer it with that code. */
 export function problemExample(operation: Operation, code: ErrorCode): Problem {
   const { status, title } = errorCatalogue[code];
-  const field = firstInputField(operation);
+  const fieldError = fieldErrorExample(operation);
   return {
     type: problemTypeOf(code),
     title,
     status,
-    detail: code === 'invalid_request' ? `/${field}: Invalid input` : (detailExamples[code] ?? `${title}.`),
+    detail:
+      code === 'invalid_request'
+        ? `${fieldError.path}: ${fieldError.message}`
+        : (detailExamples[code] ?? `${title}.`),
     code,
     instance: operation.path.replace(/\{\w+\}/g, '1'),
     request_id: requestIdExample,
-    ...(code === 'invalid_request' ? { errors: [{ path: `/${field}`, message: 'Invalid input' }] } : {}),
+    ...(code === 'invalid_request' ? { errors: [fieldError] } : {}),
     ...(slotConflicts.includes(code)
       ? {
           next_slots: [

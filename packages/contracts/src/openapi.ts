@@ -13,18 +13,33 @@ import { IdempotencyKeySchema } from './schemas/bookings.js';
 
 export const apiVersion = '0.1.0';
 
-const withBody: ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type'];
+/** Refusals of a request body as such: too large, not JSON, or not readable JSON. */
+const bodyRefusals: ErrorCode[] = ['malformed_json', 'payload_too_large', 'unsupported_media_type'];
+
+/**
+ * Whether a body sent with a request of this operation is read: the server reads one with every
+ * method but GET, whether the operation takes a body or not, so a body-less POST refuses an
+ * oversized or non-JSON body like any other.
+ */
+function readsBody(operation: Operation): boolean {
+  return operation.method !== 'GET';
+}
+
+/** A body is required unless sending none (read as `{}`) is a valid call. */
+function requiresBody(body: Operation['body']): boolean {
+  return body !== undefined && !body.safeParse({}).success;
+}
 
 function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
-  const takesInput = Boolean(operation.params || operation.query || operation.body);
   const isPublic = operation.access === 'public';
   const codes = new Set<ErrorCode>([
-    ...(takesInput ? (['invalid_request'] as const) : []),
+    // Unknown query parameters are refused by name, also by operations that take no input at all.
+    'invalid_request',
     'unauthenticated',
     ...(isPublic ? [] : (['forbidden'] as const)),
     'rate_limited',
     ...operation.errors,
-    ...(operation.body ? withBody : []),
+    ...(readsBody(operation) ? bodyRefusals : []),
     'internal_error',
     'service_busy',
     'storage_unavailable',
@@ -49,10 +64,13 @@ function errorResponses(operation: Operation): ZodOpenApiResponsesObject {
   return responses;
 }
 
-const LinkHeaderSchema = z.string().meta({
-  description: 'RFC 8288 link to the next page, `<…?cursor=…>; rel="next"`; absent on the last page',
-  example: '</api/mentors?limit=50&cursor=NTA>; rel="next"',
-});
+/** The `Link` header of a page of this operation's list, with an example of its own path. */
+function linkHeaderOf(operation: Operation) {
+  return z.string().meta({
+    description: 'RFC 8288 link to the next page, `<…?cursor=…>; rel="next"`; absent on the last page',
+    example: `<${operation.path}?limit=50&cursor=NTA>; rel="next"`,
+  });
+}
 
 function operationObject(operation: Operation): ZodOpenApiOperationObject {
   const requestParams: ZodOpenApiOperationObject['requestParams'] = {};
@@ -74,12 +92,17 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
     ...(operation.access === 'public' ? {} : { 'x-roles': [...operation.access] }),
     ...(Object.keys(requestParams).length > 0 ? { requestParams } : {}),
     ...(operation.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
+      ? {
+          requestBody: {
+            required: requiresBody(operation.body),
+            content: { 'application/json': { schema: operation.body } },
+          },
+        }
       : {}),
     responses: {
       [String(operation.successStatus)]: {
         description: operation.summary,
-        ...(operation.paginated ? { headers: z.object({ Link: LinkHeaderSchema.optional() }) } : {}),
+        ...(operation.paginated ? { headers: z.object({ Link: linkHeaderOf(operation).optional() }) } : {}),
         content: { 'application/json': { schema: operation.response } },
       },
       ...errorResponses(operation),

@@ -69,11 +69,14 @@ export function toIsoUtc(ms: number): string {
   return text;
 }
 
-/** An instant as RFC 3339 in a zone's local time with its offset (`2026-12-01T19:00:00+05:30`), `Z` for UTC. */
+/**
+ * An instant as RFC 3339 in a zone's local time with its offset (`2026-12-01T19:00:00.000+05:30`),
+ * `Z` for UTC: milliseconds included, as in every instant the API answers.
+ */
 export function toIsoInZone(ms: number, timezone: string): string {
   const wall = wallClockAt(timezone, ms);
   const offsetMinutes = Math.round((wall - ms) / MINUTE_MS);
-  const local = toIsoUtc(wall).slice(0, 19);
+  const local = toIsoUtc(wall).slice(0, 23);
   if (offsetMinutes === 0) return `${local}Z`;
   const sign = offsetMinutes > 0 ? '+' : '-';
   const absolute = Math.abs(offsetMinutes);

@@ -54,7 +54,11 @@ export function problemPartsOf(error: unknown): ProblemParts {
   };
 }
 
-export function problemOf(parts: ProblemParts, instance: string, requestId: string): Problem {
+/**
+ * The problem document of a refusal of the request to `url`. Its `instance` is the path alone: the
+ * query string may hold what the caller should never have put in a URL, and answers must not repeat it.
+ */
+export function problemOf(parts: ProblemParts, url: string, requestId: string): Problem {
   const { status, title } = errorCatalogue[parts.code];
   return {
     type: problemTypeOf(parts.code),
@@ -62,7 +66,7 @@ export function problemOf(parts: ProblemParts, instance: string, requestId: stri
     status,
     detail: parts.detail,
     code: parts.code,
-    instance,
+    instance: url.split('?', 1)[0] ?? url,
     request_id: requestId,
     ...(parts.errors ? { errors: parts.errors } : {}),
     ...(parts.next_slots ? { next_slots: parts.next_slots } : {}),

@@ -8,11 +8,7 @@ import { AppError, invalidInput, notFound } from './errors.js';
  */
 export function authorize(operation: Operation, actor: Actor): void {
   if (operation.access === 'public') return;
-  if (actor.role === 'anonymous') {
-    throw new AppError('unauthenticated', 'Log in first: send Authorization: Bearer <token>', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
-  }
+  if (actor.role === 'anonymous') throw unauthenticated();
   if (!operation.access.includes(actor.role)) {
     // Summaries are titles ("One student"), not verbs: a sentence built from them read as nonsense.
     throw new AppError(
@@ -29,6 +25,20 @@ function rolesInWords(roles: readonly string[]): string {
 
 function possessive(role: string): string {
   return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}’s`;
+}
+
+function unauthenticated(): AppError {
+  return new AppError('unauthenticated', 'Log in first: send Authorization: Bearer <token>', {
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+}
+
+/**
+ * Someone's own data asked for by a caller who did not say who they are: 401, so they log in, as on
+ * an operation that needs a token (403 would tell a logged-in caller it is not theirs).
+ */
+function notYoursOrUnauthenticated(ctx: ServiceContext): AppError {
+  return ctx.actor.role === 'anonymous' ? unauthenticated() : notYours();
 }
 
 function notYours(): AppError {
@@ -57,12 +67,12 @@ export function studentIdFor(ctx: ServiceContext, requested: number | undefined)
 
 export function requireStudentSelf(ctx: ServiceContext, studentId: number): void {
   if (ctx.actor.role === 'admin') return;
-  if (ctx.actor.role !== 'student' || ctx.actor.studentId !== studentId) throw notYours();
+  if (ctx.actor.role !== 'student' || ctx.actor.studentId !== studentId) throw notYoursOrUnauthenticated(ctx);
 }
 
 export function requireMentorSelf(ctx: ServiceContext, mentorId: number): void {
   if (ctx.actor.role === 'admin') return;
-  if (ctx.actor.role !== 'mentor' || ctx.actor.mentorId !== mentorId) throw notYours();
+  if (ctx.actor.role !== 'mentor' || ctx.actor.mentorId !== mentorId) throw notYoursOrUnauthenticated(ctx);
 }
 
 /** Students and mentors see and change only sessions they take part in; admins every session. */

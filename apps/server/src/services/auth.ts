@@ -8,7 +8,7 @@ import { toIsoUtc } from '../domain/time.js';
 import type { Actor, ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
 import { needsRehash } from './passwords.js';
-import { createStudent, isUniqueViolation } from './students.js';
+import { createStudent, isUniqueViolation, refuseTakenEmail } from './students.js';
 
 const TOKEN_PREFIX = 'mst_';
 const MINUTE = 60_000;
@@ -111,14 +111,10 @@ async function accountByEmail(db: Knex | Knex.Transaction, email: string): Promi
   return db('accounts').where('email_normalized', email.trim().toLowerCase()).first();
 }
 
-async function refuseTakenAccountEmail(db: Knex | Knex.Transaction, email: string): Promise<void> {
-  if (await accountByEmail(db, email)) throw new AppError('email_taken', 'That email is already registered');
-}
-
 export async function register(ctx: ServiceContext, input: OperationInput<Operations['auth']['register']>) {
   // Hashed before the email is looked up: a taken email then costs as long as a new one.
   const passwordHash = await ctx.passwords.hash(input.password);
-  await refuseTakenAccountEmail(ctx.db.knex, input.email);
+  await refuseTakenEmail(ctx.db.knex, input.email);
   let accountId = 0;
   await createStudent(
     ctx,
@@ -327,7 +323,7 @@ export async function createAccount(
     }
   }
   const passwordHash = await ctx.passwords.hash(input.password);
-  await refuseTakenAccountEmail(ctx.db.knex, input.email);
+  await refuseTakenEmail(ctx.db.knex, input.email);
   try {
     const [inserted] = await ctx.db
       .knex('accounts')

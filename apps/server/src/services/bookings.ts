@@ -46,7 +46,7 @@ interface BookingRow {
   area_name: string | null;
   start_at: unknown;
   end_at: unknown;
-  duration_minutes: number;
+  duration_minutes: Booking['duration'];
   price_minor: number;
   currency: string;
   status: Booking['status'];
@@ -173,7 +173,7 @@ class SlotConflict extends Error {
 interface Plan {
   start: number;
   end: number;
-  durationMinutes: number;
+  durationMinutes: Booking['duration'];
   studentId: number;
   areaId: number | null;
   priceMinor: number;

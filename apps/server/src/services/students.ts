@@ -74,14 +74,24 @@ async function replacePreferredWindows(
   );
 }
 
-async function refuseTakenEmail(
+/**
+ * One email, one person: an email a student or any account (a mentor's, an admin's) already uses is
+ * taken, except by the student named (whose own record and account it is).
+ */
+export async function refuseTakenEmail(
   db: Knex | Knex.Transaction,
   email: string,
-  exceptId?: number,
+  exceptStudentId?: number,
 ): Promise<void> {
-  const query = StudentModel.query(db).where('email_normalized', email.toLowerCase()).first();
-  if (exceptId !== undefined) query.whereNot('id', exceptId);
-  if (await query) throw new AppError('email_taken', 'A student with that email already exists');
+  const normalized = email.trim().toLowerCase();
+  const student = StudentModel.query(db).where('email_normalized', normalized).first();
+  const account = db('accounts').where('email_normalized', normalized).first('id');
+  if (exceptStudentId !== undefined) {
+    student.whereNot('id', exceptStudentId);
+    account.where((others) => others.whereNull('student_id').orWhereNot('student_id', exceptStudentId));
+  }
+  if ((await student) || (await account))
+    throw new AppError('email_taken', 'That email is already registered');
 }
 
 async function areaIdOf(

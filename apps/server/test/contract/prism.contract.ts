@@ -565,11 +565,22 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
         if (!broken) throw new Error(`No broken input for ${operation.id}`);
         await refusedByPrism(operation.id, broken.request, operator);
         await call(operation.id, broken.request, { as: operator, via: 'lenient', expect: 400 });
+      } else {
+        // Without any input to break, a query parameter the operation does not take is refused.
+        const unexpected = { ...example, query: { unexpected: 'true' } };
+        await call(operation.id, unexpected, {
+          as: operator,
+          via: 'lenient',
+          expect: 400,
+          code: 'invalid_request',
+        });
       }
-      if (operation.body) {
+      // Every method but GET reads a body, whether the operation takes one or not.
+      if (operation.method !== 'GET') {
         const padding = 'x'.repeat(BODY_LIMIT + 1000);
         const oversized = { ...example, body: { ...(example.body as object), padding } };
-        await call(operation.id, oversized, { as: operator, expect: 413 });
+        const via: Via = operation.body ? 'checked' : 'lenient';
+        await call(operation.id, oversized, { as: operator, via, expect: 413 });
         await call(operation.id, example, {
           as: operator,
           via: 'lenient',

@@ -26,9 +26,9 @@ describe('daily session limit', () => {
 
 describe('toIsoInZone', () => {
   it('writes local time with the zone’s offset at that instant', () => {
-    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'Asia/Kolkata')).toBe('2026-12-01T19:00:00+05:30');
-    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'America/New_York')).toBe('2026-12-01T08:30:00-05:00');
-    expect(toIsoInZone(at('2026-07-01T13:30:00Z'), 'Europe/London')).toBe('2026-07-01T14:30:00+01:00');
-    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'UTC')).toBe('2026-12-01T13:30:00Z');
+    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'Asia/Kolkata')).toBe('2026-12-01T19:00:00.000+05:30');
+    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'America/New_York')).toBe('2026-12-01T08:30:00.000-05:00');
+    expect(toIsoInZone(at('2026-07-01T13:30:00Z'), 'Europe/London')).toBe('2026-07-01T14:30:00.000+01:00');
+    expect(toIsoInZone(at('2026-12-01T13:30:00Z'), 'UTC')).toBe('2026-12-01T13:30:00.000Z');
   });
 });

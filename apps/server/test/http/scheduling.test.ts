@@ -27,11 +27,11 @@ describe('GET /api/slots', () => {
     );
     expect(response.status).toBe(200);
     expect(response.body.slots.slice(0, 2)).toEqual([
-      { start_time: '2026-12-01T12:30:00Z', end_time: '2026-12-01T13:00:00Z', mentors_available: 1 },
-      { start_time: '2026-12-01T12:45:00Z', end_time: '2026-12-01T13:15:00Z', mentors_available: 1 },
+      { start_time: '2026-12-01T12:30:00.000Z', end_time: '2026-12-01T13:00:00.000Z', mentors_available: 1 },
+      { start_time: '2026-12-01T12:45:00.000Z', end_time: '2026-12-01T13:15:00.000Z', mentors_available: 1 },
     ]);
     const atSeven = response.body.slots.find(
-      (slot: { start_time: string }) => slot.start_time === '2026-12-01T13:30:00Z',
+      (slot: { start_time: string }) => slot.start_time === '2026-12-01T13:30:00.000Z',
     );
     expect(atSeven.mentors_available).toBe(3);
   });
@@ -43,8 +43,8 @@ describe('GET /api/slots', () => {
     expect(response.body.timezone).toBe('Asia/Kolkata');
     expect(response.body.slots).toEqual([
       {
-        start_time: '2026-12-01T19:00:00+05:30',
-        end_time: '2026-12-01T19:30:00+05:30',
+        start_time: '2026-12-01T19:00:00.000+05:30',
+        end_time: '2026-12-01T19:30:00.000+05:30',
         mentors_available: 3,
       },
     ]);
@@ -66,9 +66,9 @@ describe('GET /api/slots', () => {
     const preferred = await search(`${window}&student_id=${diya}&preferred_only=true&timezone=Asia/Kolkata`);
     expect(all.body.slots.length).toBeGreaterThan(preferred.body.slots.length);
     expect(preferred.body.slots.map((slot: { start_time: string }) => slot.start_time)).toEqual([
-      '2026-12-01T20:00:00+05:30',
-      '2026-12-01T20:15:00+05:30',
-      '2026-12-01T20:30:00+05:30',
+      '2026-12-01T20:00:00.000+05:30',
+      '2026-12-01T20:15:00.000+05:30',
+      '2026-12-01T20:30:00.000+05:30',
     ]);
   });
 

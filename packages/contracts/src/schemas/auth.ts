@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IdParamSchema, IdSchema, InstantSchema, TimeZoneSchema, textSchema } from '../primitives.js';
+import { IdAnswerSchema } from '../answer-primitives.js';
+import { IdParamSchema, IdSchema, InstantSchema, MAX_ID, TimeZoneSchema, textSchema } from '../primitives.js';
 import { commonPasswords } from './common-passwords.js';
 
 export const roles = ['student', 'mentor', 'admin'] as const;
@@ -58,19 +59,20 @@ export const LoginSchema = z
 
 export const AccountSchema = z
   .object({
-    id: z.number().int().meta({ example: 3 }),
+    id: z.number().int().min(0).max(MAX_ID).meta({
+      description: 'The account’s id; 0 for the operator token (`ADMIN_TOKEN`), which is no stored account',
+      example: 3,
+    }),
     email: z.string().meta({ example: 'aarav.sharma@example.com' }),
     role: RoleSchema,
-    student_id: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ description: 'The student this account is, for students', example: 1 }),
-    mentor_id: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ description: 'The mentor this account is, for mentors', example: null }),
+    student_id: IdAnswerSchema.nullable().meta({
+      description: 'The student this account is, for students',
+      example: 1,
+    }),
+    mentor_id: IdAnswerSchema.nullable().meta({
+      description: 'The mentor this account is, for mentors',
+      example: null,
+    }),
     created_at: InstantSchema,
   })
   .meta({ id: 'Account', description: 'A login of a student, a mentor or an admin.' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdAnswerSchema, SessionMinutesSchema } from '../answer-primitives.js';
 import {
   BooleanQuerySchema,
   DurationSchema,
@@ -22,13 +23,13 @@ export const BookingStatusSchema = z.enum(bookingStatuses).meta({
 
 export const BookingSchema = z
   .object({
-    id: z.number().int().meta({ example: 1 }),
-    student_id: z.number().int().meta({ example: 1 }),
-    mentor_id: z.number().int().meta({ example: 2 }),
+    id: IdAnswerSchema.meta({ example: 1 }),
+    student_id: IdAnswerSchema.meta({ example: 1 }),
+    mentor_id: IdAnswerSchema.meta({ example: 2 }),
     area_of_expertise: z.string().nullable().meta({ example: 'Equity Research' }),
     start_time: InstantSchema,
     end_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),
-    duration: z.number().int().meta({ description: 'Minutes', example: 30 }),
+    duration: SessionMinutesSchema,
     cost: MoneySchema,
     currency: z.string().meta({ description: 'ISO 4217 code of `cost`', example: 'INR' }),
     status: BookingStatusSchema,
@@ -81,7 +82,7 @@ export const CreateBookingSchema = z
 export const BookingCreatedSchema = z
   .object({
     message: z.literal('Booking confirmed').meta({ example: 'Booking confirmed' }),
-    booking_id: z.number().int().meta({ description: 'The same as `booking.id`', example: 1 }),
+    booking_id: IdAnswerSchema.meta({ description: 'The same as `booking.id`', example: 1 }),
     booking: BookingSchema,
   })
   .meta({ id: 'BookingCreated', description: 'The first backend’s answer, with the whole booking.' });
@@ -132,8 +133,8 @@ export const RescheduleBookingSchema = z
 
 export const BookingChangeSchema = z
   .object({
-    id: z.number().int().meta({ example: 1 }),
-    booking_id: z.number().int().meta({ example: 1 }),
+    id: IdAnswerSchema.meta({ example: 1 }),
+    booking_id: IdAnswerSchema.meta({ example: 1 }),
     kind: z.enum(['cancelled', 'rescheduled']).meta({ example: 'rescheduled' }),
     actor: z.string().meta({ description: 'Who made the change', example: 'admin' }),
     at: InstantSchema.meta({ example: '2026-11-25T10:00:00.000Z' }),

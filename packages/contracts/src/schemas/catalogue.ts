@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { CountSchema, IdAnswerSchema } from '../answer-primitives.js';
 import { DurationSchema, MoneySchema } from '../primitives.js';
 
 export const AreaSchema = z
   .object({
-    id: z.number().int().meta({ example: 7 }),
+    id: IdAnswerSchema.meta({ example: 7 }),
     name: z.string().meta({ example: 'Equity Research' }),
     slug: z.string().meta({ example: 'equity-research' }),
-    mentor_count: z.number().int().meta({ description: 'How many mentors offer this area', example: 2 }),
+    mentor_count: CountSchema.meta({ description: 'How many mentors offer this area', example: 2 }),
   })
   .meta({ id: 'Area', description: 'A role or domain students prepare for.' });
 
@@ -29,7 +30,10 @@ export const PricingSchema = z
 export const HealthSchema = z
   .object({
     status: z.literal('ok').meta({ example: 'ok' }),
-    uptime_seconds: z.number().meta({ description: 'Seconds since the process started', example: 3600 }),
+    uptime_seconds: z
+      .number()
+      .nonnegative()
+      .meta({ description: 'Seconds since the process started', example: 3600 }),
   })
   .meta({ id: 'Health', description: 'The process answers.' });
 

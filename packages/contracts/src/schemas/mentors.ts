@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdAnswerSchema, SessionMinutesSchema, ZonedInstantSchema } from '../answer-primitives.js';
 import {
   BooleanQuerySchema,
   DurationQuerySchema,
@@ -42,7 +43,7 @@ export const AvailabilityInputSchema = z
 
 export const AvailabilitySchema = z
   .object({
-    mentor_id: z.number().int().meta({ example: 2 }),
+    mentor_id: IdAnswerSchema.meta({ example: 2 }),
     timezone: TimeZoneSchema,
     weekly: z.array(WeeklyWindowSchema),
     overrides: z.array(DateOverrideSchema),
@@ -50,7 +51,7 @@ export const AvailabilitySchema = z
   .meta({ id: 'Availability', description: 'Weekly windows plus date overrides, in the mentor’s zone.' });
 
 export const SetAvailabilityResultSchema = AvailabilitySchema.extend({
-  bookings_outside_availability: z.array(z.number().int()).meta({
+  bookings_outside_availability: z.array(IdAnswerSchema).meta({
     description:
       'Ids of upcoming confirmed bookings that the new availability no longer covers; they are kept.',
     example: [],
@@ -59,7 +60,7 @@ export const SetAvailabilityResultSchema = AvailabilitySchema.extend({
 
 export const MentorSchema = z
   .object({
-    id: z.number().int().meta({ example: 2 }),
+    id: IdAnswerSchema.meta({ example: 2 }),
     name: z.string().meta({ example: 'Rohan Mehta' }),
     headline: z.string().nullable().meta({ example: 'Equity research lead, ten years on the sell side' }),
     areas_of_expertise: z.array(z.string()).meta({ example: ['Corporate Finance', 'Equity Research'] }),
@@ -68,10 +69,12 @@ export const MentorSchema = z
     buffer_minutes: z
       .number()
       .int()
+      .min(0)
       .meta({ description: 'Free minutes the mentor keeps between sessions', example: 0 }),
     max_sessions_per_day: z
       .number()
       .int()
+      .min(1)
       .nullable()
       .meta({ description: 'At most this many sessions a local day; null: no limit', example: null }),
     availability: z.array(InstantSchema).meta({
@@ -167,8 +170,8 @@ export const SlotSchema = z
 
 export const MentorSlotsSchema = z
   .object({
-    mentor_id: z.number().int().meta({ example: 2 }),
-    duration: z.number().int().meta({ description: 'Minutes', example: 30 }),
+    mentor_id: IdAnswerSchema.meta({ example: 2 }),
+    duration: SessionMinutesSchema,
     from: InstantSchema.meta({ example: '2026-12-01T00:00:00.000Z' }),
     to: InstantSchema.meta({ example: '2026-12-08T00:00:00.000Z' }),
     slots: z.array(SlotSchema),
@@ -199,11 +202,12 @@ export const SlotSearchQuerySchema = z.object({
 
 export const OpenSlotSchema = z
   .object({
-    start_time: z.string().meta({ format: 'date-time', example: '2026-12-01T19:00:00+05:30' }),
-    end_time: z.string().meta({ format: 'date-time', example: '2026-12-01T19:30:00+05:30' }),
+    start_time: ZonedInstantSchema.meta({ example: '2026-12-01T19:00:00.000+05:30' }),
+    end_time: ZonedInstantSchema.meta({ example: '2026-12-01T19:30:00.000+05:30' }),
     mentors_available: z
       .number()
       .int()
+      .min(1)
       .meta({ description: 'How many mentors of the area are free for it', example: 2 }),
   })
   .meta({ id: 'OpenSlot' });
@@ -211,7 +215,7 @@ export const OpenSlotSchema = z
 export const SlotSearchResultSchema = z
   .object({
     area_of_expertise: z.string().meta({ example: 'Equity Research' }),
-    duration: z.number().int().meta({ description: 'Minutes', example: 30 }),
+    duration: SessionMinutesSchema,
     timezone: z.string().meta({ description: 'Zone the times are given in', example: 'Asia/Kolkata' }),
     from: InstantSchema.meta({ example: '2026-12-01T00:00:00.000Z' }),
     to: InstantSchema.meta({ example: '2026-12-08T00:00:00.000Z' }),

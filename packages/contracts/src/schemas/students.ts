@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdAnswerSchema } from '../answer-primitives.js';
 import { IdParamSchema, InstantSchema, TimeZoneSchema, textSchema } from '../primitives.js';
 
 const NameSchema = textSchema({ max: 120 }).meta({ example: 'Mira Sen' });
@@ -13,7 +14,7 @@ const PreferredWindowsSchema = z.array(WeeklyWindowSchema).max(50).meta({
 
 export const StudentSchema = z
   .object({
-    id: z.number().int().meta({ example: 1 }),
+    id: IdAnswerSchema.meta({ example: 1 }),
     name: z.string().meta({ example: 'Aarav Sharma' }),
     email: z.string().meta({ example: 'aarav.sharma@example.com' }),
     timezone: TimeZoneSchema,
