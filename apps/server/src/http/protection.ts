@@ -4,6 +4,7 @@ import { allOperations, type Operation } from '@mentor-scheduling/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { AppError } from '../services/errors.js';
@@ -16,26 +17,55 @@ import { fastifyPathOf } from './rest.js';
  */
 const credentialOperationIds = new Set(['auth.login', 'auth.register', 'auth.changePassword']);
 
-const restOperationByRoute = new Map(
-  allOperations().map((operation) => [`${operation.method} ${fastifyPathOf(operation.path)}`, operation]),
+/** What the protection needs to know of a request's operations, worked out once per route or batch. */
+interface CallPolicy {
+  /** Calls of credential operations: each spends one point of the client's credential budget */
+  readonly credentialCalls: number;
+  /** False when an answer may carry a session token or someone's data (then `no-store`) */
+  readonly mayBeStored: boolean;
+}
+
+/**
+ * The credential calls among a request's operations, and whether its answer may be stored: only when
+ * every call is a public catalogue read, so that no session token or anyone's data is kept by caches.
+ */
+function policyOfCalls(operations: readonly Operation[]): CallPolicy {
+  return {
+    credentialCalls: operations.filter((operation) => credentialOperationIds.has(operation.id)).length,
+    mayBeStored: operations.every(
+      (operation) => operation.access === 'public' && !operation.id.startsWith('auth.'),
+    ),
+  };
+}
+
+const noCalls = policyOfCalls([]);
+const restPolicyByRoute = new Map(
+  allOperations().map((operation) => [
+    `${operation.method} ${fastifyPathOf(operation.path)}`,
+    policyOfCalls([operation]),
+  ]),
 );
 const operationById = new Map(allOperations().map((operation) => [operation.id, operation]));
 const TRPC_ROUTE = '/trpc/:path';
+/** Batches as clients send them repeat a few procedure lists; the text comes from clients, so bounded. */
+const trpcPolicyByPath = new LRUCache<string, CallPolicy>({ max: 1000 });
 
 /**
- * The operations a request calls, known once it is routed: one for a REST route, each procedure of
+ * What a request calls, known once it is routed: one operation for a REST route, each procedure of
  * a tRPC call or batch (`/trpc/auth.logout,auth.login?batch=1`), none for anything else.
  */
-export function operationsOfRequest(request: FastifyRequest): Operation[] {
+function callPolicyOf(request: FastifyRequest): CallPolicy {
   const route = request.routeOptions.url;
-  if (route === undefined) return [];
-  if (route === TRPC_ROUTE) {
-    const path = (request.params as { path?: unknown }).path;
-    if (typeof path !== 'string') return [];
-    return path.split(',').flatMap((id) => operationById.get(id) ?? []);
+  if (route === undefined) return noCalls;
+  if (route !== TRPC_ROUTE) return restPolicyByRoute.get(`${request.method} ${route}`) ?? noCalls;
+  const path = (request.params as { path?: unknown }).path;
+  if (typeof path !== 'string') return noCalls;
+  let policy = trpcPolicyByPath.get(path);
+  if (policy === undefined) {
+    policy = policyOfCalls(path.split(',').flatMap((id) => operationById.get(id) ?? []));
+    trpcPolicyByPath.set(path, policy);
   }
-  const operation = restOperationByRoute.get(`${request.method} ${route}`);
-  return operation ? [operation] : [];
+  return policy;
 }
 
 /**
@@ -60,11 +90,6 @@ export function securityHeadersFor(request: FastifyRequest | undefined): Record<
   return request?.protocol === 'https' ? headersOverTls : headersOverPlainHttp;
 }
 
-/** Answers that carry a session token or someone's data: everything but the public catalogue reads. */
-function mayBeStored(operations: readonly Operation[]): boolean {
-  return operations.every((operation) => operation.access === 'public' && !operation.id.startsWith('auth.'));
-}
-
 /**
  * Security headers, caching rules and rate limits. Every request counts against a per-client budget
  * (`RATE_LIMIT_MAX` a minute); every call of a credential operation also against a much smaller one
@@ -77,7 +102,7 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
     reply.headers(securityHeadersFor(request));
   });
   app.addHook('onSend', async (request, reply) => {
-    if (!mayBeStored(operationsOfRequest(request))) reply.header('cache-control', 'no-store');
+    if (!callPolicyOf(request).mayBeStored) reply.header('cache-control', 'no-store');
   });
 
   const redis = config.rateLimit.redisUrl
@@ -102,9 +127,7 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
 
   const spendCredentialBudget = credentialBudgetOf(config, redis);
   app.addHook('preHandler', async (request) => {
-    const calls = operationsOfRequest(request).filter((operation) =>
-      credentialOperationIds.has(operation.id),
-    ).length;
+    const calls = callPolicyOf(request).credentialCalls;
     if (calls > 0) await spendCredentialBudget(request.ip, calls);
   });
 }
