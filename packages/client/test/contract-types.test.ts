@@ -9,6 +9,7 @@ import type {
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { components, operations, paths, RouterInputs, RouterOutputs } from '../src/index.js';
+import type { Same } from './support/same.js';
 
 /**
  * The typed clients against the contract, at the type level: `npm run typecheck` fails (and this
@@ -17,19 +18,6 @@ import type { components, operations, paths, RouterInputs, RouterOutputs } from 
  * packages/contracts. Every check runs over the whole operation table, so a new operation is checked
  * without editing this file; each names the operations that disagree.
  */
-
-/** Mutual assignability, with `any` never equal to anything: "the same shape" for two type sources. */
-type IsAny<T> = 0 extends 1 & T ? true : false;
-type Same<A, B> =
-  IsAny<A> extends true
-    ? false
-    : IsAny<B> extends true
-      ? false
-      : [A] extends [B]
-        ? [B] extends [A]
-          ? true
-          : false
-        : false;
 
 type Entry = {
   [N in keyof Operations]: { [K in keyof Operations[N]]: Operations[N][K] }[keyof Operations[N]];

@@ -2,25 +2,13 @@ import type { AppRouter as ServerRouter } from '@mentor-scheduling/server';
 import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AppRouter } from '../src/index.js';
+import type { Same } from './support/same.js';
 
 /**
  * The client's router type is generated from the contract (generated/router.ts), so that installing
  * the client brings no server code. These checks hold it equal to the server's real router,
  * procedure by procedure: `npm run typecheck` fails, naming the procedures, when the two drift.
  */
-
-/** Mutual assignability, with `any` never equal to anything. */
-type IsAny<T> = 0 extends 1 & T ? true : false;
-type Same<A, B> =
-  IsAny<A> extends true
-    ? false
-    : IsAny<B> extends true
-      ? false
-      : [A] extends [B]
-        ? [B] extends [A]
-          ? true
-          : false
-        : false;
 
 /** `namespace.procedure` for every procedure of a router record's two levels. */
 type ProcedurePaths<Record> = {

@@ -6,10 +6,10 @@
  * in packages/client holds it equal to the server's real router. With --check, writes nothing and
  * fails when the committed file differs, so a stale router type never lands.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Operation } from '../src/operation.js';
 import { operations } from '../src/operations.js';
+import { writeOrCheckGenerated } from './generated-file.js';
 
 const target = fileURLToPath(new URL('../../client/src/generated/router.ts', import.meta.url));
 
@@ -84,21 +84,4 @@ ${namespaces.join('\n')}
 }
 
 const rendered = render();
-if (process.argv.includes('--check')) {
-  let committed = '';
-  try {
-    committed = readFileSync(target, 'utf8');
-  } catch {
-    // A missing file is as stale as a different one.
-  }
-  if (committed !== rendered) {
-    console.error(
-      'packages/client/src/generated/router.ts is stale: run `npm run openapi` and commit the result.',
-    );
-    process.exit(1);
-  }
-  console.log('packages/client/src/generated/router.ts is up to date.');
-} else {
-  writeFileSync(target, rendered);
-  console.log(`Wrote ${target}`);
-}
+writeOrCheckGenerated(target, rendered, 'packages/client/src/generated/router.ts');

@@ -2,10 +2,10 @@
  * Writes openapi/openapi.yaml from the contract. With --check, writes nothing and fails when the
  * committed document differs from what the contract produces, so a stale spec never lands.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { buildOpenApiDocument } from '../src/openapi.js';
+import { writeOrCheckGenerated } from './generated-file.js';
 
 const target = fileURLToPath(new URL('../../../openapi/openapi.yaml', import.meta.url));
 const header = '# Generated from packages/contracts by `npm run openapi`. Do not edit by hand.\n';
@@ -14,19 +14,4 @@ const header = '# Generated from packages/contracts by `npm run openapi`. Do not
 const rendered =
   header + stringify(buildOpenApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 
-if (process.argv.includes('--check')) {
-  let committed = '';
-  try {
-    committed = readFileSync(target, 'utf8');
-  } catch {
-    // A missing file is as stale as a different one.
-  }
-  if (committed !== rendered) {
-    console.error('openapi/openapi.yaml is stale: run `npm run openapi` and commit the result.');
-    process.exit(1);
-  }
-  console.log('openapi/openapi.yaml is up to date.');
-} else {
-  writeFileSync(target, rendered);
-  console.log(`Wrote ${target}`);
-}
+writeOrCheckGenerated(target, rendered, 'openapi/openapi.yaml');
