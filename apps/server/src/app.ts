@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
 import { errorCatalogue } from '@mentor-scheduling/contracts';
+import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, {
   type FastifyBaseLogger,
@@ -25,9 +26,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { operatorTokenCheck } from './http/actor.js';
 import { mountDocs } from './http/docs.js';
 import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
-import { mountProtection, securityHeadersFor } from './http/protection.js';
+import { clientAddressOf, mountProtection, securityHeadersFor } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
-import { type AppRouter, appRouter, type TrpcContext, trpcErrorOf } from './http/trpc.js';
+import { type AppRouter, appRouter, asTrpcError, problemPartsOfTrpc, type TrpcContext } from './http/trpc.js';
 import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
 import { mountTrpcReads } from './http/trpc-reads.js';
 import { AnswerCache } from './services/answer-cache.js';
@@ -132,7 +133,10 @@ const clientErrorParts: Record<string, ProblemParts> = {
  * headers, as every other answer is, then the connection is closed.
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable) {
+  // An answer already begun on this connection (a refusal sent before the body finished arriving)
+  // must not be followed by a second, unasked one.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || answering?.headersSent) {
     socket.destroy();
     return;
   }
@@ -170,8 +174,8 @@ async function loadDemoCatalogue(db: Database, config: Config, log: FastifyBaseL
   if (!(await hasDemoAccounts(db.knex))) return;
   if (production) {
     throw new Error(
-      `The database holds the demo accounts (${DEMO_ADMIN_EMAIL}, password published in the README); ` +
-        'delete them before running it in production',
+      `The database holds demo accounts (${DEMO_ADMIN_EMAIL}, the demo students or mentors; their ` +
+        'password is published in the README); delete them before running it in production',
     );
   }
   log.warn(
@@ -230,6 +234,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // A connection that sends nothing at all is dropped too; later than the 408 of a slow request.
     connectionTimeout: 2 * config.timeouts.requestMs,
     keepAliveTimeout: config.timeouts.keepAliveMs,
+    // A request that arrives on an open connection while the drain runs is answered as usual (with
+    // `Connection: close`), not with Fastify's own 503, which no client of ours could read.
+    return503OnClosing: false,
     frameworkErrors: (error, request, reply) => sendFrameworkProblem(error, request, reply),
     clientErrorHandler: answerClientError,
   });
@@ -264,6 +271,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       exposedHeaders: ['link', 'retry-after', 'x-request-id', 'www-authenticate'],
       maxAge: 600,
     });
+    // The allowed origin depends on the request's Origin, so caches must keep one answer per origin;
+    // tRPC's answers set their own Vary, which would otherwise drop Origin from it.
+    app.addHook('onSend', async (_request, reply) => {
+      const vary = String(reply.getHeader('vary') ?? '');
+      if (!/\borigin\b/i.test(vary)) reply.header('vary', vary ? `${vary}, Origin` : 'Origin');
+    });
   }
 
   // While shutting down, answers close their connection: server.close() waits for idle keep-alive
@@ -286,12 +299,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     answers,
     log: request.log,
     actor: await actorOf(db, config, request.headers.authorization, now(), isOperatorToken),
-    clientAddress: request.ip,
+    clientAddress: clientAddressOf(request),
     passwords,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const parts = problemPartsOfFastify(error) ?? problemPartsOf(error);
+    // tRPC's adapter refuses some requests (an unreadable Host header) before its own error handling.
+    const parts =
+      error instanceof TRPCError
+        ? problemPartsOfTrpc(error)
+        : (problemPartsOfFastify(error) ?? problemPartsOf(error));
     if (parts.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
     if (parts.code === 'storage_unavailable') request.log.error({ err: error }, 'storage unavailable');
     return sendRefusal(request, reply, parts);
@@ -311,8 +328,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   mountRestOperations(app, servicesOf);
-  if (options.trpcReads !== false)
-    mountTrpcReads(app, { prefix: '/trpc', maxBatchSize: TRPC_MAX_BATCH_SIZE, servicesOf });
+  if (options.trpcReads !== false) mountTrpcReads(app, { maxBatchSize: TRPC_MAX_BATCH_SIZE, servicesOf });
   await app.register(fastifyTRPCPlugin, {
     prefix: TRPC_PREFIX,
     trpcOptions: {
@@ -323,7 +339,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         try {
           return { services: await servicesOf(req), requestId: req.id };
         } catch (error) {
-          throw error instanceof AppError ? trpcErrorOf(error) : error;
+          // Who is calling is read from the database: a busy or failing one is a 503 here as on REST.
+          throw asTrpcError(error);
         }
       },
       onError({ error, req }) {

@@ -228,6 +228,8 @@ function sqliteVersionReader(
   const open = async () => {
     const connection = await client.acquireRawConnection();
     if (knex.client.config.client === 'better-sqlite3') {
+      // As on every server connection: never sleep in SQLite's busy handler on the event loop.
+      (connection as BetterSqliteConnection).pragma('busy_timeout = 0');
       // Synchronous and prepared once: a fraction of a query through knex's pool.
       const statement = (connection as BetterSqliteConnection).prepare('PRAGMA data_version') as {
         get(): { data_version?: number } | undefined;
@@ -235,6 +237,9 @@ function sqliteVersionReader(
       return { connection, read: async () => statement.get()?.data_version };
     }
     const reader = connection as NodeSqliteConnection;
+    await new Promise<void>((resolve, reject) =>
+      reader.exec('PRAGMA busy_timeout = 0', (error) => (error ? reject(error) : resolve())),
+    );
     const read = () =>
       new Promise<unknown>((resolve, reject) =>
         reader.get('PRAGMA data_version', (error, row) =>
@@ -245,7 +250,13 @@ function sqliteVersionReader(
   };
   return {
     async read() {
-      opened ??= open();
+      if (!opened) {
+        opened = open();
+        // A connection that failed to open is tried again at the next read, not kept failed.
+        opened.catch(() => {
+          opened = undefined;
+        });
+      }
       return (await opened).read();
     },
     async close() {

@@ -335,7 +335,12 @@ export async function seedDemoCatalogue(
   });
 }
 
-/** Whether the demo accounts, whose password is published, exist in this database. */
+/** Whether any of the demo accounts, whose password is published, exists in this database. */
 export async function hasDemoAccounts(knex: Knex): Promise<boolean> {
-  return (await knex('accounts').where('email_normalized', DEMO_ADMIN_EMAIL).first()) !== undefined;
+  const emails = [
+    DEMO_ADMIN_EMAIL,
+    ...demoStudents.map((student) => student.email.toLowerCase()),
+    ...demoMentors.map((mentor) => demoMentorEmail(mentor.name)),
+  ];
+  return (await knex('accounts').whereIn('email_normalized', emails).first('id')) !== undefined;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import { allOperations, type Operation } from '@mentor-scheduling/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,6 +10,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { Config } from '../config.js';
 import { AppError } from '../services/errors.js';
 import { fastifyPathOf } from './rest.js';
+import { trpcProcedureIdsOf } from './trpc-calls.js';
 
 /**
  * Operations where passwords are guessed or accounts made in bulk. Each call spends the client's
@@ -23,6 +25,8 @@ interface CallPolicy {
   readonly credentialCalls: number;
   /** False when an answer may carry a session token or someone's data (then `no-store`) */
   readonly mayBeStored: boolean;
+  /** The request names its calls in a way that could be read two ways: refused */
+  readonly unreadable?: true;
 }
 
 /**
@@ -39,6 +43,8 @@ function policyOfCalls(operations: readonly Operation[]): CallPolicy {
 }
 
 const noCalls = policyOfCalls([]);
+/** A request whose calls cannot be known: nothing of it may be stored, and it is refused. */
+const unreadableCalls: CallPolicy = { credentialCalls: 0, mayBeStored: false, unreadable: true };
 const restPolicyByRoute = new Map(
   allOperations().map((operation) => [
     `${operation.method} ${fastifyPathOf(operation.path)}`,
@@ -46,26 +52,80 @@ const restPolicyByRoute = new Map(
   ]),
 );
 const operationById = new Map(allOperations().map((operation) => [operation.id, operation]));
-const TRPC_ROUTE = '/trpc/:path';
 /** Batches as clients send them repeat a few procedure lists; the text comes from clients, so bounded. */
 const trpcPolicyByPath = new LRUCache<string, CallPolicy>({ max: 1000 });
 
 /**
- * What a request calls, known once it is routed: one operation for a REST route, each procedure of
- * a tRPC call or batch (`/trpc/auth.logout,auth.login?batch=1`), none for anything else.
+ * What a request calls, known once it is routed: one operation for a REST route (HEAD as its GET),
+ * each procedure of a tRPC call or batch (`/trpc/auth.logout,auth.login?batch=1`), none for anything
+ * else. An unknown procedure makes the answer unstorable, whatever the others are.
  */
 function callPolicyOf(request: FastifyRequest): CallPolicy {
   const route = request.routeOptions.url;
   if (route === undefined) return noCalls;
-  if (route !== TRPC_ROUTE) return restPolicyByRoute.get(`${request.method} ${route}`) ?? noCalls;
-  const path = (request.params as { path?: unknown }).path;
-  if (typeof path !== 'string') return noCalls;
-  let policy = trpcPolicyByPath.get(path);
+  const ids = trpcProcedureIdsOf(request);
+  if (ids === null) return unreadableCalls;
+  if (ids === undefined) {
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    return restPolicyByRoute.get(`${method} ${route}`) ?? noCalls;
+  }
+  const key = ids.join(',');
+  let policy = trpcPolicyByPath.get(key);
   if (policy === undefined) {
-    policy = policyOfCalls(path.split(',').flatMap((id) => operationById.get(id) ?? []));
-    trpcPolicyByPath.set(path, policy);
+    const operations = ids.map((id) => operationById.get(id));
+    const known = operations.filter((operation): operation is Operation => operation !== undefined);
+    const ofKnown = policyOfCalls(known);
+    policy = { ...ofKnown, mayBeStored: ofKnown.mayBeStored && known.length === ids.length };
+    trpcPolicyByPath.set(key, policy);
   }
   return policy;
+}
+
+/** Hosts already found readable; the header comes from clients, so the set is bounded. */
+const readableHosts = new LRUCache<string, true>({ max: 100 });
+
+/**
+ * Whether the Host header (absent in HTTP/1.0) names a host that a URL can be made of: tRPC builds
+ * one from it, and an unreadable one (`a b`) would be a 500 there while REST never looked at it.
+ */
+function isReadableHost(host: string | undefined): boolean {
+  if (host === undefined || readableHosts.has(host)) return true;
+  try {
+    const url = new URL(`http://${host}/`);
+    // Nothing but a host and port: no path, credentials, query or fragment smuggled in.
+    if (url.pathname !== '/' || url.username || url.password || url.search || url.hash) return false;
+  } catch {
+    return false;
+  }
+  readableHosts.set(host, true);
+  return true;
+}
+
+/**
+ * The client a request counts against: `request.ip` as `TRUST_PROXY` reads it, when it is an address
+ * at all (a forwarded entry is whatever the hop before wrote), else the socket's peer. An IPv6 client
+ * is its /64: one subscriber holds a whole /64, and counting each of its addresses apart would hand
+ * it 2^64 budgets.
+ */
+export function clientAddressOf(request: FastifyRequest): string {
+  const address = isIP(request.ip) ? request.ip : (request.socket.remoteAddress ?? 'unknown');
+  if (isIP(address) !== 6) return address;
+  const mappedIpv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  return mappedIpv4 ?? `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, `::` expanded, a dotted IPv4 tail as two groups. */
+function ipv6Groups(address: string): string[] {
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const partsOf = (text: string) =>
+    text === ''
+      ? []
+      : text
+          .split(':')
+          .flatMap((part) => (part.includes('.') ? ['0', '0'] : [parseInt(part, 16).toString(16)]));
+  const left = partsOf(head);
+  const right = tail === undefined ? [] : partsOf(tail);
+  return [...left, ...Array.from({ length: 8 - left.length - right.length }, () => '0'), ...right];
 }
 
 /**
@@ -100,6 +160,9 @@ export function securityHeadersFor(request: FastifyRequest | undefined): Record<
 export async function mountProtection(app: FastifyInstance, config: Config): Promise<void> {
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeadersFor(request));
+    if (!isReadableHost(request.headers.host)) {
+      throw new AppError('invalid_request', 'The Host header is not a host name or address');
+    }
   });
   app.addHook('onSend', async (request, reply) => {
     if (!callPolicyOf(request).mayBeStored) reply.header('cache-control', 'no-store');
@@ -117,7 +180,7 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
     global: true,
     timeWindow: 60_000,
     max: config.rateLimit.max,
-    keyGenerator: (request) => request.ip,
+    keyGenerator: clientAddressOf,
     ...(redis ? { redis, nameSpace: 'mentor-scheduling-rate-limit-' } : {}),
     // A broken Redis must not take the API down with it.
     skipOnError: true,
@@ -127,8 +190,15 @@ export async function mountProtection(app: FastifyInstance, config: Config): Pro
 
   const spendCredentialBudget = credentialBudgetOf(config, redis);
   app.addHook('preHandler', async (request) => {
-    const calls = callPolicyOf(request).credentialCalls;
-    if (calls > 0) await spendCredentialBudget(request.ip, calls);
+    const policy = callPolicyOf(request);
+    if (policy.unreadable) {
+      throw new AppError(
+        'invalid_request',
+        'A procedure name never contains "%"; send the names as they are',
+      );
+    }
+    if (policy.credentialCalls > 0)
+      await spendCredentialBudget(clientAddressOf(request), policy.credentialCalls);
   });
 }
 

@@ -65,9 +65,9 @@ function misplacedQueryMessage(operation: Operation, name: string): string {
   const takes = accepted.length > 0 ? `it takes ${accepted.join(', ')}` : 'it takes no query parameters';
   if (name === 'idempotency_key' && operation.idempotent)
     return `Send the retry key as the Idempotency-Key header, not in the query (${takes})`;
-  if (operation.body && name in operation.body.shape)
+  if (operation.body && Object.hasOwn(operation.body.shape, name))
     return `${name} belongs in the JSON body, not in the query (${takes})`;
-  if (operation.params && name in operation.params.shape)
+  if (operation.params && Object.hasOwn(operation.params.shape, name))
     return `${name} belongs in the path, not in the query (${takes})`;
   return `Unknown query parameter for ${operation.method} ${operation.path}: ${takes}`;
 }
@@ -195,7 +195,7 @@ function restInputOf(operation: Operation, request: FastifyRequest): Fields {
   const issues: Issue[] = [];
   const query = { ...(request.query as Fields) };
   for (const name of Object.keys(query)) {
-    if (operation.query && name in operation.query.shape) continue;
+    if (operation.query && Object.hasOwn(operation.query.shape, name)) continue;
     issues.push({
       code: 'custom',
       path: [name],

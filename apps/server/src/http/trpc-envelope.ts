@@ -3,8 +3,9 @@ import { AppError } from '../services/errors.js';
 import type { ProblemParts } from './problem.js';
 import { appRouter, trpcErrorOf } from './trpc.js';
 
-/** Where the tRPC procedures are served. */
-export const TRPC_PREFIX = '/trpc';
+import { TRPC_PREFIX } from './trpc-calls.js';
+
+export { TRPC_PREFIX };
 
 /** A request addressed to tRPC, whose client reads only tRPC's error envelope. */
 export function isTrpcRequest(url: string): boolean {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { authorize, handlers, type ServiceContext } from '../services/index.js';
 import { type AnswerForm, checkedJsonOf } from './answer-json.js';
 import { handlerOf } from './rest.js';
+import { trpcProcedureIdsOf, trpcSearchParamsOf } from './trpc-calls.js';
 
 /**
  * tRPC reads served the way REST serves them. The tRPC plugin serialises the whole answer envelope
@@ -88,18 +89,19 @@ function callsOf(
   // Streaming answers, and bodies of other media types, are the plugin's.
   if (headers['trpc-accept'] !== undefined || headers['content-type'] !== undefined) return undefined;
   if (headers.accept?.includes('application/jsonl')) return undefined;
-  const query = request.query as Record<string, unknown>;
-  for (const name of Object.keys(query)) if (name !== 'batch' && name !== 'input') return undefined;
-  if (query.batch !== undefined && query.batch !== '1') return undefined;
-  if (query.input !== undefined && typeof query.input !== 'string') return undefined;
-  const path = (request.params as { path?: unknown }).path;
-  if (typeof path !== 'string' || path.includes('%')) return undefined;
-  const batch = query.batch === '1';
-  const ids = batch ? path.split(',') : [path];
-  if (ids.length > maxBatchSize) return undefined;
+  const ids = trpcProcedureIdsOf(request);
+  if (!ids) return undefined;
+  const query = trpcSearchParamsOf(request);
+  for (const name of query.keys()) if (name !== 'batch' && name !== 'input') return undefined;
+  const batchFlag = query.get('batch');
+  if (batchFlag !== null && batchFlag !== '1') return undefined;
+  const inputs = query.getAll('input');
+  if (inputs.length > 1) return undefined;
+  const batch = batchFlag === '1';
+  if ((!batch && ids.length !== 1) || ids.length > maxBatchSize) return undefined;
   let input: unknown;
   try {
-    input = query.input ? JSON.parse(query.input as string) : undefined;
+    input = inputs[0] ? JSON.parse(inputs[0]) : undefined;
   } catch {
     return undefined;
   }
@@ -129,17 +131,14 @@ function batchBodyOf(answers: (string | Buffer)[]): Buffer {
 }
 
 export interface TrpcReadsOptions {
-  /** Where the tRPC plugin is mounted, e.g. `/trpc` */
-  prefix: string;
   maxBatchSize: number;
   servicesOf: (request: FastifyRequest) => Promise<ServiceContext>;
 }
 
 /** Serves successful tRPC query calls and batches before the tRPC plugin would (see above). */
 export function mountTrpcReads(app: FastifyInstance, options: TrpcReadsOptions): void {
-  const route = `${options.prefix}/:path`;
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'GET' || request.routeOptions.url !== route) return;
+    if (request.method !== 'GET') return;
     const read = callsOf(request, options.maxBatchSize);
     if (!read) return;
     let services: ServiceContext;

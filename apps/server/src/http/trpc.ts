@@ -19,7 +19,7 @@ import {
 import type { z } from 'zod';
 import { AppError, databaseErrorOf } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
-import { hasIssues, problemPartsOf } from './problem.js';
+import { hasIssues, type ProblemParts, problemPartsOf } from './problem.js';
 
 export interface TrpcContext {
   services: ServiceContext;
@@ -58,7 +58,7 @@ const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
   TOO_MANY_REQUESTS: 'rate_limited',
 };
 
-function problemPartsOfTrpc(error: TRPCError) {
+export function problemPartsOfTrpc(error: TRPCError): ProblemParts {
   // Output validation failures also carry issues: they are our bugs, never the caller's input.
   if (error.code === 'INTERNAL_SERVER_ERROR') return problemPartsOf(undefined);
   if (error.cause instanceof SyntaxError) {
@@ -93,6 +93,15 @@ const t = initTRPC.context<TrpcContext>().create({
 });
 
 type ServiceHandler = (ctx: ServiceContext, input: unknown) => unknown;
+
+/**
+ * What a service or the database threw, as tRPC should carry it: a refusal (or a busy or failing
+ * database) as the tRPC error of its HTTP status; anything else unchanged, a bug tRPC answers 500.
+ */
+export function asTrpcError(error: unknown): unknown {
+  const appError = error instanceof AppError ? error : databaseErrorOf(error);
+  return appError ? trpcErrorOf(appError) : error;
+}
 
 /** A refusal of the service as the tRPC error of the same HTTP status, keeping the app error as cause. */
 export function trpcErrorOf(error: AppError): TRPCError {
@@ -134,8 +143,7 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     try {
       return await handler(ctx.services, input);
     } catch (error) {
-      const appError = error instanceof AppError ? error : databaseErrorOf(error);
-      throw appError ? trpcErrorOf(appError) : error;
+      throw asTrpcError(error);
     }
   };
   return operation.trpc === 'query' ? base.query(resolve) : base.mutation(resolve);

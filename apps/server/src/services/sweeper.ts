@@ -30,7 +30,9 @@ export async function sweepExpired(db: Database, now: number): Promise<SweepResu
   const spentBefore = new Date(now - SPENT_TOKEN_RETENTION_MS);
   return {
     tokens: await deleteInBatches(knex, 'auth_tokens', ['id'], (query) =>
-      query.where('expires_at', '<', spentBefore).orWhere('revoked_at', '<', spentBefore),
+      query.where((spent) =>
+        spent.where('expires_at', '<', spentBefore).orWhere('revoked_at', '<', spentBefore),
+      ),
     ),
     loginAttempts: await deleteInBatches(knex, 'login_attempts', ['email_normalized', 'client'], (query) =>
       query.where('window_ends_at', '<=', new Date(now)),
@@ -51,13 +53,14 @@ async function deleteInBatches(
   for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
     const rows = await spent(knex(table).select(key)).limit(BATCH);
     if (rows.length === 0) break;
-    // By primary key, so a row another process deleted meanwhile is simply not found.
-    const count = await knex(table)
-      .whereIn(
+    // By primary key, and only while still spent: a row another process deleted meanwhile is not
+    // found, and one renewed meanwhile (a new login window, an idempotency key used afresh) is kept.
+    const count = await spent(
+      knex(table).whereIn(
         key,
         rows.map((row: Record<string, unknown>) => key.map((column) => row[column])),
-      )
-      .delete();
+      ),
+    ).delete();
     deleted += count;
     if (rows.length < BATCH) break;
   }

@@ -43,6 +43,13 @@ describe('what one request may ask for, and what the kept answers may hold', () 
     expect(allowed.status).toBe(200);
   });
 
+  it('refuses query parameters named like what every object inherits', async () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const response = await t.api.get(`/api/mentors?${name}=1`);
+      expect([response.status, response.body.errors?.[0]?.path]).toEqual([400, `/${name}`]);
+    }
+  });
+
   it('refuses the same page on tRPC', async () => {
     const from = NOW + DAY;
     const input = encodeURIComponent(
@@ -121,6 +128,41 @@ describe('the credential rate limit counts every call of a credential operation'
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     // Nothing of the batch ran, and the address has spent its budget on it.
     expect((await post('/api/auth/login', address)).statusCode).toBe(429);
+  });
+
+  it('refuses procedure names left percent-encoded, which tRPC would decode once more', async () => {
+    const address = nextClient();
+    const single = await post('/trpc/auth%252Elogin', address);
+    expect(single.statusCode).toBe(400);
+    expect(single.json().error.data.appCode).toBe('invalid_request');
+    const batch = await post('/trpc/auth.login%252Cauth.register?batch=1', address, {
+      0: loginOf(address),
+      1: loginOf(address),
+    });
+    expect(batch.statusCode).toBe(400);
+    // Neither spent the budget, nor ran a login.
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      statuses.push((await post('/api/auth/login', address)).statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('counts an IPv6 client as its /64, and a forwarded entry that is no address as the proxy itself', async () => {
+    const fromSubnet = (host: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'someone-on-ipv6@example.com', password: 'wrong password' },
+        remoteAddress: '10.0.0.1',
+        headers: { 'x-forwarded-for': `2001:db8:1:2::${host.toString(16)}` },
+      });
+    const statuses: number[] = [];
+    for (let host = 1; host <= 4; host += 1) statuses.push((await fromSubnet(host)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const spoofed = (value: string) => post('/api/auth/login', nextClient(), undefined, value);
+    const junk = await Promise.all(['not-an-address', 'x'.repeat(300), '<script>'].map(spoofed));
+    expect(junk.map((response) => response.statusCode)).toEqual([401, 401, 401]);
   });
 
   it('refuses a tRPC batch of more calls than a batch may carry', async () => {
@@ -240,6 +282,34 @@ describe('answers to browsers', () => {
     expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
 
+  it('keeps Vary: Origin on tRPC answers, whose own Vary would replace it', async () => {
+    const answer = await t.app.inject({
+      url: '/trpc/areas.list',
+      headers: { origin: 'https://app.example.com' },
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(String(answer.headers.vary).toLowerCase()).toContain('origin');
+  });
+
+  it('answers an unreadable Host with 400 on every door, in tRPC’s envelope on tRPC, never 500', async () => {
+    for (const host of ['a b', '[x', 'example.com/path']) {
+      const read = await t.app.inject({ url: '/trpc/areas.list', headers: { host } });
+      const write = await t.app.inject({
+        method: 'POST',
+        url: '/trpc/auth.logout',
+        headers: { host, ...asAdmin, 'content-type': 'application/json' },
+        payload: '{}',
+      });
+      for (const answer of [read, write]) {
+        expect([answer.statusCode, answer.json().error.data.appCode]).toEqual([400, 'invalid_request']);
+      }
+      const rest = await t.app.inject({ url: '/api/areas', headers: { host } });
+      expect([rest.statusCode, rest.json().code]).toEqual([400, 'invalid_request']);
+    }
+    const usual = await t.app.inject({ url: '/api/areas', headers: { host: 'Scheduling.Example.com:5000' } });
+    expect(usual.statusCode).toBe(200);
+  });
+
   it('forbids storing answers that carry a token or personal data, not the public catalogue', async () => {
     const loggedIn = await t.app.inject({
       method: 'POST',
@@ -254,6 +324,10 @@ describe('answers to browsers', () => {
     expect(me.headers['cache-control']).toBe('no-store');
     const areas = await t.app.inject({ url: '/api/areas' });
     expect(areas.headers['cache-control']).toBeUndefined();
+    const headOfBookings = await t.app.inject({ method: 'HEAD', url: '/api/bookings', headers: asAdmin });
+    expect(headOfBookings.headers['cache-control']).toBe('no-store');
+    const unknownInBatch = await t.app.inject({ url: '/trpc/areas.list,no.such?batch=1&input={}' });
+    expect(unknownInBatch.headers['cache-control']).toBe('no-store');
   });
 });
 
@@ -337,6 +411,22 @@ describe('the demo accounts', () => {
       lines.push(chunk.toString());
       done();
     },
+  });
+
+  it('keep a production start refused while any of them is left, the admin deleted or not', async () => {
+    const t = await startTestApp({ LOG_LEVEL: 'silent' });
+    try {
+      await t.app.db.knex('accounts').where('email_normalized', 'admin@example.com').delete();
+      const production = loadConfig({
+        NODE_ENV: 'production',
+        ...t.databaseEnv,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        PASSWORD_SCRYPT_LOG2N: '10',
+      });
+      await expect(buildApp(production)).rejects.toThrow(/demo accounts/);
+    } finally {
+      await t.close();
+    }
   });
 
   it('exist outside production, announced loudly at every start', async () => {

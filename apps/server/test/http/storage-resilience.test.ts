@@ -8,7 +8,7 @@ import knexFactory from 'knex';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SQLITE_WRITE_WAIT_MS } from '../../src/db/connection.js';
 import { problemPartsOf } from '../../src/http/problem.js';
-import { asAdmin, booking, dbClient, startTestApp, type TestApp } from '../support/app.js';
+import { asAdmin, booking, dbClient, loginAs, startTestApp, type TestApp } from '../support/app.js';
 
 const lockHolderScript = fileURLToPath(new URL('../support/hold-sqlite-write-lock.mjs', import.meta.url));
 
@@ -208,6 +208,7 @@ describe.runIf(dbClient !== 'pg')('when the SQLite file is corrupted under a run
 
   it('is not ready and answers writes 503, never 500', async () => {
     const filename = join(dir, 'corrupt.sqlite');
+    const student = await loginAs(t.api, 'aarav.sharma@example.com');
     // One connection, as another process would have it.
     const other = knexFactory({
       client: 'better-sqlite3',
@@ -229,5 +230,11 @@ describe.runIf(dbClient !== 'pg')('when the SQLite file is corrupted under a run
       await other.destroy();
     }
     await expectStorageUnavailable(t);
+    // Reading who a session token belongs to fails too: 503 on both surfaces, not a 500 on tRPC.
+    const me = await t.api.get('/api/auth/me', student);
+    expect([me.status, me.body.code]).toEqual([503, 'storage_unavailable']);
+    const meViaTrpc = await t.app.inject({ url: '/trpc/auth.me', headers: student });
+    expect(meViaTrpc.statusCode).toBe(503);
+    expect(meViaTrpc.json().error.data.appCode).toBe('storage_unavailable');
   });
 });
