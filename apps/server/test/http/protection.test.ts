@@ -413,17 +413,22 @@ describe('the demo accounts', () => {
     },
   });
 
-  it('keep a production start refused while any of them is left, the admin deleted or not', async () => {
-    const t = await startTestApp({ LOG_LEVEL: 'silent' });
-    try {
-      await t.app.db.knex('accounts').where('email_normalized', 'admin@example.com').delete();
-      const production = loadConfig({
+  /** A production server started on a test app's database. */
+  const startedInProductionOn = (t: TestApp) =>
+    buildApp(
+      loadConfig({
         NODE_ENV: 'production',
         ...t.databaseEnv,
         ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         PASSWORD_SCRYPT_LOG2N: '10',
-      });
-      await expect(buildApp(production)).rejects.toThrow(/demo accounts/);
+      }),
+    );
+
+  it('keep a production start refused while any of them is left, the admin deleted or not', async () => {
+    const t = await startTestApp({ LOG_LEVEL: 'silent' });
+    try {
+      await t.app.db.knex('accounts').where('email_normalized', 'admin@example.com').delete();
+      await expect(startedInProductionOn(t)).rejects.toThrow(/demo accounts/);
     } finally {
       await t.close();
     }
@@ -435,13 +440,7 @@ describe('the demo accounts', () => {
       await loginAs(t.api, 'admin@example.com');
       expect(lines.some((line) => line.includes('DEMO ACCOUNTS EXIST'))).toBe(true);
       // The same database started as production is refused: anyone could log in as its admin.
-      const production = loadConfig({
-        NODE_ENV: 'production',
-        ...t.databaseEnv,
-        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        PASSWORD_SCRYPT_LOG2N: '10',
-      });
-      await expect(buildApp(production)).rejects.toThrow(/demo accounts/);
+      await expect(startedInProductionOn(t)).rejects.toThrow(/demo accounts/);
     } finally {
       await t.close();
     }
