@@ -132,22 +132,8 @@ function table(header: string[], rows: string[][]): string {
 export function scenarioTable(scenarios: ScenarioResult[]): string {
   const rows = scenarios.map((scenario) => {
     if (!scenario.real || !scenario.ceiling || !scenario.ratios) {
-      return [
-        scenario.title,
-        scenario.note ?? 'not available',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ];
+      // The note stands in the req/s column; the other figures are blank.
+      return [scenario.title, scenario.note ?? 'not available', ...blankFigures];
     }
     const twinRatio = restTwinRatio(scenario, scenarios);
     const { real, ceiling, ratios } = scenario;
@@ -168,26 +154,27 @@ export function scenarioTable(scenarios: ScenarioResult[]): string {
       twinRatio === undefined ? '' : twinRatio.toFixed(3),
     ];
   });
-  return table(
-    [
-      'scenario',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'errors',
-      'SQL/req',
-      'RSS MB',
-      'ceil req/s',
-      'ceil p50',
-      'ceil p99',
-      'ratio',
-      'p50 vs',
-      'p99 vs',
-      'vs REST',
-    ],
-    rows,
-  );
+  return table(scenarioColumns, rows);
 }
+
+const scenarioColumns = [
+  'scenario',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'SQL/req',
+  'RSS MB',
+  'ceil req/s',
+  'ceil p50',
+  'ceil p99',
+  'ratio',
+  'p50 vs',
+  'p99 vs',
+  'vs REST',
+];
+/** Empty cells for every column after the title and req/s. */
+const blankFigures = scenarioColumns.slice(2).map(() => '');
 
 export function contentionTable(contention: ContentionResult): string {
   return table(

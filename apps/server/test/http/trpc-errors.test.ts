@@ -82,6 +82,25 @@ function expectTrpcRefusal(
 
 const newStudent = (name: string) => ({ name, email: `${name.toLowerCase()}@example.com` });
 
+/** A new student's creation, sent alone and as two calls of one batch, refused alike every time. */
+async function expectStudentCreationRefused(
+  clients: ReturnType<TrpcDoor['clients']>,
+  name: string,
+  appCode: ErrorCode,
+  httpStatus: number,
+) {
+  expectTrpcRefusal(
+    await refusalOf(clients.single.students.create.mutate(newStudent(`${name}A`))),
+    appCode,
+    httpStatus,
+  );
+  const refusals = await Promise.all([
+    refusalOf(clients.batch.students.create.mutate(newStudent(`${name}B`))),
+    refusalOf(clients.batch.students.create.mutate(newStudent(`${name}C`))),
+  ]);
+  for (const error of refusals) expectTrpcRefusal(error, appCode, httpStatus);
+}
+
 describe('tRPC errors: refusals of the request itself', () => {
   let door: TrpcDoor;
   beforeAll(async () => {
@@ -109,30 +128,12 @@ describe('tRPC errors: refusals of the request itself', () => {
       url,
       { ...init, headers: { ...(init.headers as Record<string, string>), 'content-type': 'text/plain' } },
     ]);
-    expectTrpcRefusal(
-      await refusalOf(single.students.create.mutate(newStudent('Meera'))),
-      'unsupported_media_type',
-      415,
-    );
-    const refusals = await Promise.all([
-      refusalOf(batch.students.create.mutate(newStudent('Nikhil'))),
-      refusalOf(batch.students.create.mutate(newStudent('Ojas'))),
-    ]);
-    for (const error of refusals) expectTrpcRefusal(error, 'unsupported_media_type', 415);
+    await expectStudentCreationRefused({ single, batch }, 'Meera', 'unsupported_media_type', 415);
   });
 
   it('answers malformed JSON with malformed_json, on single calls and batches', async () => {
-    const { single, batch } = door.clients((url, init) => [url, { ...init, body: '{"name": ' }]);
-    expectTrpcRefusal(
-      await refusalOf(single.students.create.mutate(newStudent('Pari'))),
-      'malformed_json',
-      400,
-    );
-    const refusals = await Promise.all([
-      refusalOf(batch.students.create.mutate(newStudent('Rehan'))),
-      refusalOf(batch.students.create.mutate(newStudent('Sana'))),
-    ]);
-    for (const error of refusals) expectTrpcRefusal(error, 'malformed_json', 400);
+    const clients = door.clients((url, init) => [url, { ...init, body: '{"name": ' }]);
+    await expectStudentCreationRefused(clients, 'Pari', 'malformed_json', 400);
   });
 
   it('answers a batch of more calls than a batch may carry with invalid_request', async () => {
