@@ -177,9 +177,9 @@ describe('the typed clients match the contract', () => {
     expectTypeOf<MissingProcedures>().toEqualTypeOf<never>();
   });
 
-  it('keeps the first backend’s booking answer exactly', () => {
+  it('keeps the first backend’s booking answer, with the message of a booking held for payment', () => {
     type Created = paths['/api/bookings']['post']['responses']['201']['content']['application/json'];
-    expectTypeOf<Created['message']>().toEqualTypeOf<'Booking confirmed'>();
+    expectTypeOf<Created['message']>().toEqualTypeOf<'Booking confirmed' | 'Booking held until paid'>();
     expectTypeOf<Created['booking_id']>().toEqualTypeOf<number>();
     expectTypeOf<
       Same<Created, z.output<Operations['bookings']['create']['response']>>

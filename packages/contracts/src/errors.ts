@@ -9,11 +9,13 @@ import { InstantSchema } from './primitives.js';
 export const errorCatalogue = {
   invalid_request: { status: 400, title: 'The request is invalid' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  invalid_signature: { status: 400, title: 'The webhook signature is missing, wrong or stale' },
   unauthenticated: { status: 401, title: 'Credentials are missing or invalid' },
   invalid_credentials: { status: 401, title: 'Wrong email or password' },
   forbidden: { status: 403, title: 'You may not do this' },
   not_found: { status: 404, title: 'No such resource' },
   route_not_found: { status: 404, title: 'No such route' },
+  payments_off: { status: 404, title: 'Payments are not enabled on this server' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   request_timeout: { status: 408, title: 'The request was not received in time' },
   email_taken: { status: 409, title: 'That email is already registered' },
@@ -37,12 +39,14 @@ export const errorCatalogue = {
   booking_started: { status: 422, title: 'The session has already started' },
   change_cutoff_passed: { status: 422, title: 'Too close to the session to cancel or move it' },
   daily_limit_reached: { status: 422, title: 'The mentor has no more sessions left that day' },
+  price_changed: { status: 422, title: 'The change would alter the price of a paid session' },
   rate_limited: { status: 429, title: 'Too many requests' },
   headers_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'The service is not ready' },
   service_busy: { status: 503, title: 'The server is busy; retry shortly' },
   storage_unavailable: { status: 503, title: 'The database cannot store data right now' },
+  payment_unavailable: { status: 503, title: 'The payment provider cannot be reached; retry shortly' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -82,6 +82,13 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
         description: IdempotencyKeySchema.description,
       }),
     });
+  if (operation.signedBody)
+    requestParams.header = z.object({
+      [operation.signedBody.header]: z.string().meta({
+        description: 'The sender’s signature over the exact bytes of the body',
+        example: 't=1764324000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+      }),
+    });
   return {
     operationId: operation.id,
     summary: operation.summary,
@@ -114,7 +121,7 @@ const description = `Book paid 1:1 sessions between students and industry mentor
 
 **Times.** Instants are returned in UTC (RFC 3339 with \`Z\`). Inputs accept RFC 3339 with an offset; a date-time without an offset (\`2026-12-01T19:00:00\`) is read in the platform zone \`DEFAULT_TIMEZONE\` (default Asia/Kolkata).
 
-**Money.** \`cost\` is in rupees (with \`currency\`), computed by the server from its price table.
+**Money.** \`cost\` is in rupees (with \`currency\`), computed by the server from its price table. With payments on, a booking holds its slot until paid through the payment provider's checkout, and only the provider's signed event confirms it; cancelling a paid session refunds it in full.
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a machine-readable \`code\`; invalid input lists each field in \`errors[]\`.
 
@@ -150,6 +157,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         { name: 'Slots', description: 'Open slots across the mentors of an area' },
         { name: 'Students', description: 'Students' },
         { name: 'Bookings', description: 'Sessions between a student and a mentor' },
+        { name: 'Payments', description: 'Payments for sessions, and the payment provider’s events' },
       ],
       paths,
       components: {

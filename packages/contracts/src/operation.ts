@@ -40,6 +40,12 @@ export interface Operation {
    */
   readonly idempotent?: boolean;
   /**
+   * The body is signed by its sender (a payment provider's webhook): REST keeps the exact bytes
+   * received and hands them, with the signature read from `header`, to the service, which verifies
+   * them before anything is parsed. `body` then only documents what the sender sends.
+   */
+  readonly signedBody?: { readonly header: string };
+  /**
    * Who may call it: `public`, or the roles allowed (then a bearer token is required). Rules about
    * whose data it is (a student books for self) are checked by the service on top of this.
    */
@@ -60,7 +66,14 @@ export type InputShapeOf<Op extends Operation> = ShapeOf<Op['params']> &
   ShapeOf<Op['body']> &
   IdempotencyShapeOf<Op>;
 export type InputSchemaOf<Op extends Operation> = z.ZodObject<InputShapeOf<Op>>;
-export type OperationInput<Op extends Operation> = z.output<InputSchemaOf<Op>>;
+/** What the service receives of a signed delivery: the bytes as received and the signature header. */
+export interface SignedDelivery {
+  payload: Buffer;
+  signature: string | undefined;
+}
+export type OperationInput<Op extends Operation> = Op['signedBody'] extends { header: string }
+  ? SignedDelivery
+  : z.output<InputSchemaOf<Op>>;
 export type OperationRawInput<Op extends Operation> = z.input<InputSchemaOf<Op>>;
 /**
  * What a tRPC caller passes: the input as values (numbers, booleans, ISO strings); nothing for an

@@ -39,6 +39,12 @@ import {
   UpdateMentorSchema,
 } from './schemas/mentors.js';
 import {
+  ListPaymentsQuerySchema,
+  PaymentListSchema,
+  StripeEventSchema,
+  WebhookReceivedSchema,
+} from './schemas/payments.js';
+import {
   CreateStudentSchema,
   StudentIdParamsSchema,
   StudentSchema,
@@ -62,6 +68,7 @@ const bookingRuleErrors = [
   'area_not_offered',
   'no_mentor_available',
   'idempotency_key_reused',
+  'payment_unavailable',
   ...slotRuleErrors,
 ] as const;
 const bookingChangeErrors = [
@@ -434,7 +441,7 @@ export const operations = {
       path: '/api/bookings',
       summary: 'Book a session',
       description:
-        'Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.',
+        'Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`. With payments on (`PAYMENT_PROVIDER=stripe`) the booking is `pending_payment`: the slot is held for `PAYMENT_HOLD_MINUTES` (no one else can book an overlapping time meanwhile) and `payment.checkout_url` is where the student pays; only the provider’s signed webhook confirms it. A retry with the same `Idempotency-Key` answers the same checkout. When the provider cannot be reached the hold is released and the answer is 503 `payment_unavailable` (retrying with the same key books afresh).',
       tags: ['Bookings'],
       body: CreateBookingSchema,
       response: BookingCreatedSchema,
@@ -479,7 +486,7 @@ export const operations = {
       method: 'POST',
       path: '/api/bookings/{id}/cancel',
       summary: 'Cancel a booking',
-      description: `Frees the slot and records who cancelled, when and why. A session that has started (422 \`booking_started\`), or is already cancelled or completed (409 \`booking_not_active\`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can. ${ownRecordsRule}`,
+      description: `Frees the slot and records who cancelled, when and why. A paid session is refunded in full (see \`payment.refund\`); a session still waiting for payment releases its hold and its checkout is closed. A session that has started (422 \`booking_started\`), or is already cancelled, expired or completed (409 \`booking_not_active\`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (\`CHANGE_CUTOFF_HOURS\`, default 12 hours), mentors and admins can at any time before it starts. ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       body: CancelBookingSchema,
@@ -494,13 +501,13 @@ export const operations = {
       method: 'POST',
       path: '/api/bookings/{id}/reschedule',
       summary: 'Move a booking to another slot',
-      description: `Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new \`duration\` re-prices the session, at the mentor’s current tier. A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same cut-off and refusals as for cancelling apply. ${ownRecordsRule}`,
+      description: `Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new \`duration\` re-prices the session, at the mentor’s current tier. With payments on, a paid session keeps its payment, and a new \`duration\` that would change its price is refused with 422 \`price_changed\` (cancel, which refunds, and book again); a session still waiting for payment cannot be moved (409 \`booking_not_active\`). A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same refusals as for cancelling apply; inside the cut-off only admins may move a session (422 \`change_cutoff_passed\` for students and mentors). ${ownRecordsRule}`,
       tags: ['Bookings'],
       params: BookingIdParamsSchema,
       body: RescheduleBookingSchema,
       response: BookingSchema,
       successStatus: 200,
-      errors: [...bookingChangeErrors, ...slotRuleErrors],
+      errors: [...bookingChangeErrors, ...slotRuleErrors, 'price_changed'],
       trpc: 'mutation',
       access: ['admin', 'student', 'mentor'],
     }),
@@ -517,6 +524,39 @@ export const operations = {
       errors: ['not_found'],
       trpc: 'query',
       access: ['admin', 'student', 'mentor'],
+    }),
+  },
+  payments: {
+    list: defineOperation({
+      id: 'payments.list',
+      method: 'GET',
+      path: '/api/payments',
+      summary: 'List payments, with totals',
+      description:
+        'Newest first. `totals` sums, per currency, every payment that matched the filters (not only this page): money received, money returned or being returned, and the difference. `flagged` payments (an amount or currency the provider reported that does not match the booking) and refunds that `failed` need an admin.',
+      tags: ['Payments'],
+      query: ListPaymentsQuerySchema,
+      response: PaymentListSchema,
+      successStatus: 200,
+      errors: [],
+      trpc: 'query',
+      access: ['admin'],
+    }),
+    stripeWebhook: defineOperation({
+      id: 'payments.stripeWebhook',
+      method: 'POST',
+      path: '/api/payments/stripe/webhook',
+      summary: 'Stripe’s events (for Stripe only)',
+      description:
+        'Where Stripe delivers events about checkouts. Verified over the exact bytes received with the `Stripe-Signature` header and `STRIPE_WEBHOOK_SECRET`: a missing, wrong or stale signature (over five minutes old) answers 400 `invalid_signature` and changes nothing. `checkout.session.completed` (or `checkout.session.async_payment_succeeded`) with `payment_status: paid` confirms the booking and records the payment; a payment whose amount or currency differs from the booking never confirms it and is flagged for admins; one that arrives after the hold expired confirms the booking if its slot is still free, else is refunded at once and the booking stays `expired`. `checkout.session.expired` releases the hold. Each event id is applied once: a replay answers 200 `duplicate` and changes nothing, also when two processes receive it at once. Without payments on, 404 `payments_off`.',
+      tags: ['Payments'],
+      body: StripeEventSchema,
+      response: WebhookReceivedSchema,
+      successStatus: 200,
+      errors: ['invalid_signature', 'payments_off'],
+      trpc: null,
+      access: 'public',
+      signedBody: { header: 'Stripe-Signature' },
     }),
   },
 } as const satisfies Record<string, Record<string, Operation>>;

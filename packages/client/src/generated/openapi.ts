@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Book a session
-         * @description Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`.
+         * @description Books `[start_time, start_time + duration)` with `mentor_id`, or, without it, with a mentor of `area_of_expertise` chosen by the service (back to back with an existing session first, then the fewest sessions that day, then the lowest id). The start is judged first, the same way in both cases: in the past, inside the notice, beyond the horizon, or off the slot grid (read in the mentor’s zone; with assignment, off the grid of every mentor of the area) is refused with 422 before any mentor is looked for. The cost is computed by the server; a sent `cost` must match it. A taken slot answers 409 with the next open slots in `next_slots`. With payments on (`PAYMENT_PROVIDER=stripe`) the booking is `pending_payment`: the slot is held for `PAYMENT_HOLD_MINUTES` (no one else can book an overlapping time meanwhile) and `payment.checkout_url` is where the student pays; only the provider’s signed webhook confirms it. A retry with the same `Idempotency-Key` answers the same checkout. When the provider cannot be reached the hold is released and the answer is 503 `payment_unavailable` (retrying with the same key books afresh).
          */
         post: operations["bookings.create"];
         delete?: never;
@@ -455,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a booking
-         * @description Frees the slot and records who cancelled, when and why. A session that has started (422 `booking_started`), or is already cancelled or completed (409 `booking_not_active`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (default 12 hours), admins can. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
+         * @description Frees the slot and records who cancelled, when and why. A paid session is refunded in full (see `payment.refund`); a session still waiting for payment releases its hold and its checkout is closed. A session that has started (422 `booking_started`), or is already cancelled, expired or completed (409 `booking_not_active`; a confirmed session is completed from its end on), cannot be cancelled; students cannot cancel inside the cut-off before the session (`CHANGE_CUTOFF_HOURS`, default 12 hours), mentors and admins can at any time before it starts. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         post: operations["bookings.cancel"];
         delete?: never;
@@ -475,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Move a booking to another slot
-         * @description Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new `duration` re-prices the session, at the mentor’s current tier. A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same cut-off and refusals as for cancelling apply. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
+         * @description Atomically takes the new slot and frees the old one, keeping the booking id, and records the change with the price before and after. The new slot must pass every booking rule. The price paid is kept, even if the mentor’s tier changed since the booking; only a new `duration` re-prices the session, at the mentor’s current tier. With payments on, a paid session keeps its payment, and a new `duration` that would change its price is refused with 422 `price_changed` (cancel, which refunds, and book again); a session still waiting for payment cannot be moved (409 `booking_not_active`). A move to the slot the booking already has (same start and duration) changes nothing, records nothing and answers the booking as it is. The same refusals as for cancelling apply; inside the cut-off only admins may move a session (422 `change_cutoff_passed` for students and mentors). Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         post: operations["bookings.reschedule"];
         delete?: never;
@@ -498,6 +498,46 @@ export interface paths {
         get: operations["bookings.history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payments, with totals
+         * @description Newest first. `totals` sums, per currency, every payment that matched the filters (not only this page): money received, money returned or being returned, and the difference. `flagged` payments (an amount or currency the provider reported that does not match the booking) and refunds that `failed` need an admin.
+         */
+        get: operations["payments.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe’s events (for Stripe only)
+         * @description Where Stripe delivers events about checkouts. Verified over the exact bytes received with the `Stripe-Signature` header and `STRIPE_WEBHOOK_SECRET`: a missing, wrong or stale signature (over five minutes old) answers 400 `invalid_signature` and changes nothing. `checkout.session.completed` (or `checkout.session.async_payment_succeeded`) with `payment_status: paid` confirms the booking and records the payment; a payment whose amount or currency differs from the booking never confirms it and is flagged for admins; one that arrives after the hold expired confirms the booking if its slot is still free, else is refunded at once and the booking stays `expired`. `checkout.session.expired` releases the hold. Each event id is applied once: a replay answers 200 `duplicate` and changes nothing, also when two processes receive it at once. Without payments on, 404 `payments_off`.
+         */
+        post: operations["payments.stripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -784,11 +824,11 @@ export interface components {
          */
         Duration: 30 | 45 | 60;
         /**
-         * @description `confirmed` until the session is `cancelled`, or `completed` from its end on. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).
+         * @description With payments on, a new booking is `pending_payment` (its slot held for the student until `payment.expires_at`) until the payment provider’s signed message confirms it, and `expired` when the hold ends unpaid; with payments off it is `confirmed` at once. A `confirmed` session stays so until it is `cancelled`, or `completed` from its end on. A hold past its expiry reads `expired` at once, like `completed`, whether or not anything has written it yet. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).
          * @example confirmed
          * @enum {string}
          */
-        BookingStatus: "confirmed" | "cancelled" | "completed";
+        BookingStatus: "pending_payment" | "confirmed" | "cancelled" | "completed" | "expired";
         /** @description Optionally, why the session is cancelled. */
         CancelBooking: {
             /**
@@ -819,6 +859,28 @@ export interface components {
              * @example 3000
              */
             cost?: number;
+        };
+        /**
+         * @description `pending` while the student may pay (the slot is held until `expires_at`); `paid` once the provider’s signed message confirmed the payment (the booking is then confirmed); `expired` when the hold ended unpaid; `refunded` when the money was (or is being) returned, see `refund`; `flagged` when the provider reported a payment that does not match the booking (amount or currency), which never confirms it: an admin must look.
+         * @example paid
+         * @enum {string}
+         */
+        PaymentStatus: "pending" | "paid" | "expired" | "refunded" | "flagged";
+        /** @description An event as Stripe sends it (https://docs.stripe.com/api/events/object), signed in the `Stripe-Signature` header. */
+        StripeEvent: {
+            /** @example evt_1Nx */
+            id: string;
+            /** @example checkout.session.completed */
+            type: string;
+            data: {
+                object: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /** @description The process answers. */
         Health: {
@@ -872,7 +934,7 @@ export interface components {
          * @example slot_taken
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "rate_limited" | "headers_too_large" | "internal_error" | "not_ready" | "service_busy" | "storage_unavailable";
+        ErrorCode: "invalid_request" | "malformed_json" | "invalid_signature" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "payments_off" | "method_not_allowed" | "request_timeout" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "price_changed" | "rate_limited" | "headers_too_large" | "internal_error" | "not_ready" | "service_busy" | "storage_unavailable" | "payment_unavailable";
         FieldError: {
             /**
              * @description JSON-pointer-like path of the invalid field
@@ -1194,16 +1256,19 @@ export interface components {
         /** @description The first backend’s answer, with the whole booking. */
         BookingCreated: {
             /**
+             * @description `Booking held until paid` when payments are on: send the student to `payment.checkout_url`
              * @example Booking confirmed
-             * @constant
+             * @enum {string}
              */
-            message: "Booking confirmed";
+            message: "Booking confirmed" | "Booking held until paid";
             /**
              * @description The same as `booking.id`
              * @example 1
              */
             booking_id: number;
             booking: components["schemas"]["Booking"];
+            /** @description The same as `booking.payment`: where and until when to pay; null with payments off */
+            payment: components["schemas"]["Payment"] | null;
         };
         /** @description A session between a student and a mentor. */
         Booking: {
@@ -1242,8 +1307,13 @@ export interface components {
              */
             currency: string;
             status: components["schemas"]["BookingStatus"];
-            /** @example null */
+            /**
+             * @description Why the session was cancelled, or why its hold expired, when known
+             * @example null
+             */
             cancellation_reason: string | null;
+            /** @description How the session is paid for; null when it was booked with payments off */
+            payment: components["schemas"]["Payment"] | null;
             /**
              * Format: date-time
              * @example 2026-11-20T09:15:00.000Z
@@ -1254,6 +1324,57 @@ export interface components {
              * @example 2026-11-20T09:15:00.000Z
              */
             updated_at: string;
+        };
+        /** @description How a booking is paid for, when payments are on. */
+        Payment: {
+            /**
+             * @example stripe
+             * @enum {string}
+             */
+            provider: "stripe";
+            status: components["schemas"]["PaymentStatus"];
+            /**
+             * @description What is due, in rupees: the booking’s `cost`
+             * @example 2000
+             */
+            amount: number;
+            /** @example INR */
+            currency: string;
+            /**
+             * @description Where the student pays (the provider’s hosted page), while the payment is `pending`; null otherwise
+             * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3
+             */
+            checkout_url: string | null;
+            /**
+             * @description Until when the slot is held for this payment (a whole minute, at the latest the session’s start). A payment that arrives later confirms the booking only if the slot is still free; else it is refunded at once
+             * @example 2026-11-28T10:30:00.000Z
+             */
+            expires_at: string | null;
+            /** @example null */
+            paid_at: string | null;
+            /** @example null */
+            refund: components["schemas"]["Refund"] | null;
+        };
+        /** @description The money returned for a payment, in full. */
+        Refund: {
+            /**
+             * @description `pending` until the provider accepted the refund (a provider that cannot be reached is tried again); `failed` when it refused: an admin must look
+             * @example succeeded
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /**
+             * @description Amount in rupees (major units); stored by the server as integer paise
+             * @example 2000
+             */
+            amount: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T10:00:00.000Z
+             */
+            requested_at: string;
+            /** @example 2026-11-30T10:00:01.000Z */
+            refunded_at: string | null;
         };
         /** @description One recorded change of a booking */
         BookingChange: {
@@ -1300,6 +1421,126 @@ export interface components {
             to_cost: number | null;
             /** @example null */
             reason: string | null;
+        };
+        /** @description A page of payments, newest first, with totals. */
+        PaymentList: {
+            payments: components["schemas"]["PaymentRecord"][];
+            /** @description Per currency, over every payment that matched the filters (not only this page) */
+            totals: components["schemas"]["PaymentTotal"][];
+            /**
+             * @description Pass as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        /** @description A payment as admins see it, with the provider’s ids. */
+        PaymentRecord: {
+            /**
+             * @example stripe
+             * @enum {string}
+             */
+            provider: "stripe";
+            status: components["schemas"]["PaymentStatus"];
+            /**
+             * @description What is due, in rupees: the booking’s `cost`
+             * @example 2000
+             */
+            amount: number;
+            /** @example INR */
+            currency: string;
+            /**
+             * @description Where the student pays (the provider’s hosted page), while the payment is `pending`; null otherwise
+             * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3
+             */
+            checkout_url: string | null;
+            /**
+             * @description Until when the slot is held for this payment (a whole minute, at the latest the session’s start). A payment that arrives later confirms the booking only if the slot is still free; else it is refunded at once
+             * @example 2026-11-28T10:30:00.000Z
+             */
+            expires_at: string | null;
+            /** @example null */
+            paid_at: string | null;
+            /** @example null */
+            refund: components["schemas"]["Refund"] | null;
+            /** @example 1 */
+            id: number;
+            /** @example 1 */
+            booking_id: number;
+            /** @example 1 */
+            student_id: number;
+            /** @example 2 */
+            mentor_id: number;
+            /**
+             * @description The provider’s id of the checkout (Stripe: `cs_…`)
+             * @example cs_test_a1b2c3
+             */
+            checkout_session_id: string | null;
+            /**
+             * @description The provider’s id of the payment, once paid (Stripe: `pi_…`)
+             * @example pi_3Nx
+             */
+            payment_intent_id: string | null;
+            /**
+             * @description What the provider reported as paid; differs from `amount` only on a `flagged` payment
+             * @example 2000
+             */
+            paid_amount: number | null;
+            /** @example INR */
+            paid_currency: string | null;
+            /**
+             * @description Why an admin should look at this payment, when one should
+             * @example null
+             */
+            flag: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-28T10:05:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Sums over every payment that matched the filters, in one currency. */
+        PaymentTotal: {
+            /** @example INR */
+            currency: string;
+            /**
+             * @description Payments in this currency that matched the filters
+             * @example 3
+             */
+            payments: number;
+            /**
+             * @description Money received
+             * @example 9000
+             */
+            paid: number;
+            /**
+             * @description Money returned or being returned
+             * @example 2000
+             */
+            refunded: number;
+            /**
+             * @description `paid` − `refunded`
+             * @example 7000
+             */
+            net: number;
+        };
+        /** @description The event was verified and recorded. */
+        WebhookReceived: {
+            /**
+             * @example true
+             * @constant
+             */
+            received: true;
+            /**
+             * @description `applied`: the event changed what it should; `duplicate`: this event id was applied before, nothing changed; `ignored`: an event type or checkout this service does not act on
+             * @example applied
+             * @enum {string}
+             */
+            outcome: "applied" | "duplicate" | "ignored";
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindowOutput: {
@@ -3943,6 +4184,16 @@ export interface operations {
                      *         "currency": "INR",
                      *         "status": "confirmed",
                      *         "cancellation_reason": null,
+                     *         "payment": {
+                     *           "provider": "stripe",
+                     *           "status": "paid",
+                     *           "amount": 2000,
+                     *           "currency": "INR",
+                     *           "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *           "expires_at": "2026-11-28T10:30:00.000Z",
+                     *           "paid_at": null,
+                     *           "refund": null
+                     *         },
                      *         "created_at": "2026-11-20T09:15:00.000Z",
                      *         "updated_at": "2026-11-20T09:15:00.000Z"
                      *       }
@@ -4055,8 +4306,28 @@ export interface operations {
                      *         "currency": "INR",
                      *         "status": "confirmed",
                      *         "cancellation_reason": null,
+                     *         "payment": {
+                     *           "provider": "stripe",
+                     *           "status": "paid",
+                     *           "amount": 2000,
+                     *           "currency": "INR",
+                     *           "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *           "expires_at": "2026-11-28T10:30:00.000Z",
+                     *           "paid_at": null,
+                     *           "refund": null
+                     *         },
                      *         "created_at": "2026-11-20T09:15:00.000Z",
                      *         "updated_at": "2026-11-20T09:15:00.000Z"
+                     *       },
+                     *       "payment": {
+                     *         "provider": "stripe",
+                     *         "status": "paid",
+                     *         "amount": 2000,
+                     *         "currency": "INR",
+                     *         "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *         "expires_at": "2026-11-28T10:30:00.000Z",
+                     *         "paid_at": null,
+                     *         "refund": null
                      *       }
                      *     }
                      */
@@ -4153,7 +4424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            /** @description `payment_unavailable`: The payment provider cannot be reached; retry shortly; `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4195,6 +4466,16 @@ export interface operations {
                      *       "currency": "INR",
                      *       "status": "confirmed",
                      *       "cancellation_reason": null,
+                     *       "payment": {
+                     *         "provider": "stripe",
+                     *         "status": "paid",
+                     *         "amount": 2000,
+                     *         "currency": "INR",
+                     *         "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *         "expires_at": "2026-11-28T10:30:00.000Z",
+                     *         "paid_at": null,
+                     *         "refund": null
+                     *       },
                      *       "created_at": "2026-11-20T09:15:00.000Z",
                      *       "updated_at": "2026-11-20T09:15:00.000Z"
                      *     }
@@ -4307,6 +4588,16 @@ export interface operations {
                      *       "currency": "INR",
                      *       "status": "confirmed",
                      *       "cancellation_reason": null,
+                     *       "payment": {
+                     *         "provider": "stripe",
+                     *         "status": "paid",
+                     *         "amount": 2000,
+                     *         "currency": "INR",
+                     *         "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *         "expires_at": "2026-11-28T10:30:00.000Z",
+                     *         "paid_at": null,
+                     *         "refund": null
+                     *       },
                      *       "created_at": "2026-11-20T09:15:00.000Z",
                      *       "updated_at": "2026-11-20T09:15:00.000Z"
                      *     }
@@ -4458,6 +4749,16 @@ export interface operations {
                      *       "currency": "INR",
                      *       "status": "confirmed",
                      *       "cancellation_reason": null,
+                     *       "payment": {
+                     *         "provider": "stripe",
+                     *         "status": "paid",
+                     *         "amount": 2000,
+                     *         "currency": "INR",
+                     *         "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *         "expires_at": "2026-11-28T10:30:00.000Z",
+                     *         "paid_at": null,
+                     *         "refund": null
+                     *       },
                      *       "created_at": "2026-11-20T09:15:00.000Z",
                      *       "updated_at": "2026-11-20T09:15:00.000Z"
                      *     }
@@ -4528,7 +4829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `booking_started`: The session has already started; `change_cutoff_passed`: Too close to the session to cancel or move it; `outside_availability`: The slot is outside the mentor’s availability; `off_grid`: The start time is not on the slot grid; `in_the_past`: The start time is in the past; `too_soon`: The start time is inside the minimum notice; `beyond_horizon`: The start time is beyond the booking horizon; `daily_limit_reached`: The mentor has no more sessions left that day; `price_mismatch`: The sent cost does not match the server’s price */
+            /** @description `booking_started`: The session has already started; `change_cutoff_passed`: Too close to the session to cancel or move it; `outside_availability`: The slot is outside the mentor’s availability; `off_grid`: The start time is not on the slot grid; `in_the_past`: The start time is in the past; `too_soon`: The start time is inside the minimum notice; `beyond_horizon`: The start time is beyond the booking horizon; `daily_limit_reached`: The mentor has no more sessions left that day; `price_mismatch`: The sent cost does not match the server’s price; `price_changed`: The change would alter the price of a paid session */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4634,6 +4935,244 @@ export interface operations {
             };
             /** @description `not_found`: No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "payments.list": {
+        parameters: {
+            query?: {
+                /** @description Only payments in this state */
+                status?: components["schemas"]["PaymentStatus"];
+                /** @description Payments created at or after this instant */
+                from?: string;
+                /** @description Payments created before this instant */
+                to?: string;
+                /** @description Only the payment of this booking */
+                booking_id?: number;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List payments, with totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payments": [
+                     *         {
+                     *           "provider": "stripe",
+                     *           "status": "paid",
+                     *           "amount": 2000,
+                     *           "currency": "INR",
+                     *           "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *           "expires_at": "2026-11-28T10:30:00.000Z",
+                     *           "paid_at": null,
+                     *           "refund": null,
+                     *           "id": 1,
+                     *           "booking_id": 1,
+                     *           "student_id": 1,
+                     *           "mentor_id": 2,
+                     *           "checkout_session_id": "cs_test_a1b2c3",
+                     *           "payment_intent_id": "pi_3Nx",
+                     *           "paid_amount": 2000,
+                     *           "paid_currency": "INR",
+                     *           "flag": null,
+                     *           "created_at": "2026-11-28T10:00:00.000Z",
+                     *           "updated_at": "2026-11-28T10:05:00.000Z"
+                     *         }
+                     *       ],
+                     *       "totals": [
+                     *         {
+                     *           "currency": "INR",
+                     *           "payments": 3,
+                     *           "paid": 9000,
+                     *           "refunded": 2000,
+                     *           "net": 7000
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "payments.stripeWebhook": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The sender’s signature over the exact bytes of the body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_1Nx",
+                 *       "type": "checkout.session.completed",
+                 *       "data": {
+                 *         "object": {}
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Stripe’s events (for Stripe only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": true,
+                     *       "outcome": "applied"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `invalid_signature`: The webhook signature is missing, wrong or stale; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payments_off`: Payments are not enabled on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -198,4 +198,12 @@ export type AppRouterRecord = {
       meta: object;
     }>;
   };
+  payments: {
+    /** List payments, with totals */
+    list: TRPCQueryProcedure<{
+      input: ProcedureInput<QueryOf<operations['payments.list']>>;
+      output: JsonAnswerOf<operations['payments.list'], 200>;
+      meta: object;
+    }>;
+  };
 };

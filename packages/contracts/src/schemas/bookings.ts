@@ -12,12 +12,13 @@ import {
   pageQueryShape,
   textSchema,
 } from '../primitives.js';
+import { PaymentSchema } from './payments.js';
 
-export const bookingStatuses = ['confirmed', 'cancelled', 'completed'] as const;
+export const bookingStatuses = ['pending_payment', 'confirmed', 'cancelled', 'completed', 'expired'] as const;
 export const BookingStatusSchema = z.enum(bookingStatuses).meta({
   id: 'BookingStatus',
   description:
-    '`confirmed` until the session is `cancelled`, or `completed` from its end on. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).',
+    'With payments on, a new booking is `pending_payment` (its slot held for the student until `payment.expires_at`) until the payment provider’s signed message confirms it, and `expired` when the hold ends unpaid; with payments off it is `confirmed` at once. A `confirmed` session stays so until it is `cancelled`, or `completed` from its end on. A hold past its expiry reads `expired` at once, like `completed`, whether or not anything has written it yet. `completed` is derived when the booking is read, on the server’s clock: a confirmed booking whose `end_time` is at or before now reads `completed` in every answer, and the `status` and `upcoming` filters of the list agree with it. A completed session can no longer be cancelled or moved (409 `booking_not_active`).',
   example: 'confirmed',
 });
 
@@ -33,7 +34,13 @@ export const BookingSchema = z
     cost: MoneySchema,
     currency: z.string().meta({ description: 'ISO 4217 code of `cost`', example: 'INR' }),
     status: BookingStatusSchema,
-    cancellation_reason: z.string().nullable().meta({ example: null }),
+    cancellation_reason: z.string().nullable().meta({
+      description: 'Why the session was cancelled, or why its hold expired, when known',
+      example: null,
+    }),
+    payment: PaymentSchema.nullable().meta({
+      description: 'How the session is paid for; null when it was booked with payments off',
+    }),
     created_at: InstantSchema.meta({ example: '2026-11-20T09:15:00.000Z' }),
     updated_at: InstantSchema.meta({ example: '2026-11-20T09:15:00.000Z' }),
   })
@@ -81,9 +88,16 @@ export const CreateBookingSchema = z
 
 export const BookingCreatedSchema = z
   .object({
-    message: z.literal('Booking confirmed').meta({ example: 'Booking confirmed' }),
+    message: z.enum(['Booking confirmed', 'Booking held until paid']).meta({
+      description:
+        '`Booking held until paid` when payments are on: send the student to `payment.checkout_url`',
+      example: 'Booking confirmed',
+    }),
     booking_id: IdAnswerSchema.meta({ description: 'The same as `booking.id`', example: 1 }),
     booking: BookingSchema,
+    payment: PaymentSchema.nullable().meta({
+      description: 'The same as `booking.payment`: where and until when to pay; null with payments off',
+    }),
   })
   .meta({ id: 'BookingCreated', description: 'The first backend’s answer, with the whole booking.' });
 
