@@ -5,6 +5,7 @@ import * as accounts from './003_accounts.js';
 import * as boundedOverlapTriggers from './004_bounded_overlap_triggers.js';
 import * as loginAttemptsPerClient from './005_login_attempts_per_client.js';
 import * as bookingChangePrices from './006_booking_change_prices.js';
+import * as paymentHolds from './007_payment_holds.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['004_bounded_overlap_triggers', boundedOverlapTriggers],
   ['005_login_attempts_per_client', loginAttemptsPerClient],
   ['006_booking_change_prices', bookingChangePrices],
+  ['007_payment_holds', paymentHolds],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
