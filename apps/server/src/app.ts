@@ -31,10 +31,13 @@ import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, asTrpcError, problemPartsOfTrpc, type TrpcContext } from './http/trpc.js';
 import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
 import { mountTrpcReads } from './http/trpc-reads.js';
+import { stripePayments } from './integrations/stripe/stripe-payments.js';
 import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
 import { hashPassword, PasswordHasher } from './services/passwords.js';
+import type { PaymentProvider } from './services/payment-provider.js';
+import { startPaymentUpkeep } from './services/payments.js';
 import { startSweeper } from './services/sweeper.js';
 
 /** The most calls one tRPC batch may carry. */
@@ -206,6 +209,21 @@ function loggedRequestOf(request: FastifyRequest) {
   };
 }
 
+/** How often lapsed holds are written down and refunds the provider could not take are tried again. */
+const PAYMENT_UPKEEP_INTERVAL_MS = 60_000;
+
+/** The payment provider's adapter that the configuration names, if any. */
+function paymentProviderOf(config: Config, now: () => number): PaymentProvider | null {
+  const payments = config.payments;
+  if (payments.provider === 'none') return null;
+  return stripePayments({
+    now,
+    secretKey: payments.secretKey,
+    webhookSecret: payments.webhookSecret,
+    ...(payments.apiBase ? { apiBase: payments.apiBase } : {}),
+  });
+}
+
 /** The application, ready to listen or to be called through `inject()`: what every test starts. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -261,6 +279,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const sweeper = startSweeper(db, now, config.sweepIntervalMinutes * 60_000, app.log);
   // Before onClose, which closes the database under a sweep still running.
   app.addHook('preClose', () => sweeper.stop());
+  const payments = paymentProviderOf(config, now);
+  // Runs also with payments off: holds left from a time they were on still lapse and are written so.
+  const paymentUpkeep = startPaymentUpkeep(
+    { db, now, log: app.log, payments },
+    Math.min(PAYMENT_UPKEEP_INTERVAL_MS, config.sweepIntervalMinutes * 60_000),
+  );
+  app.addHook('preClose', () => paymentUpkeep.stop());
 
   await mountProtection(app, config);
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
@@ -301,6 +326,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     actor: await actorOf(db, config, request.headers.authorization, now(), isOperatorToken),
     clientAddress: clientAddressOf(request),
     passwords,
+    payments,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -99,6 +99,23 @@ const envSchema = z.object({
     .default('INR'),
   PRICE_TABLE: priceTableFromEnv.prefault('30=2000,45=3000,60=4000'),
   PREMIUM_MULTIPLIER: z.coerce.number().min(1).max(10).default(1.5),
+  PAYMENT_PROVIDER: z.enum(['none', 'stripe']).default('none'),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret key (sk_test_…, sk_live_… or a restricted rk_…)')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\w+$/, 'a Stripe webhook signing secret (whsec_…)')
+    .optional(),
+  PAYMENT_HOLD_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export interface Config {
@@ -157,7 +174,26 @@ export interface Config {
    */
   trustProxy: TrustedProxies;
   pricing: { currency: string; pricesMinor: Record<number, number>; premiumMultiplier: number };
+  payments: PaymentsConfig;
 }
+
+/**
+ * `none`: bookings are confirmed at once (the first backend's behaviour). `stripe`: a booking holds
+ * its slot while the student pays through Stripe Checkout, and Stripe's signed events confirm it.
+ */
+export type PaymentsConfig =
+  | { provider: 'none' }
+  | {
+      provider: 'stripe';
+      secretKey: string;
+      webhookSecret: string;
+      /** How long a new booking holds its slot for payment */
+      holdMinutes: number;
+      /** Where Checkout sends the student back (no trailing slash) */
+      publicBaseUrl: string;
+      /** A stand-in of Stripe's API (tests); unset: Stripe itself */
+      apiBase: string | undefined;
+    };
 
 export type TrustedProxies = false | number | string[];
 
@@ -197,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (vars.DB_CLIENT === 'pg' && !vars.DATABASE_URL) {
     throw new ConfigError('Invalid configuration: DATABASE_URL is required when DB_CLIENT=pg');
   }
+  const payments = paymentsConfigOf(vars);
   const corsList = vars.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
@@ -249,6 +286,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pricesMinor: vars.PRICE_TABLE,
       premiumMultiplier: vars.PREMIUM_MULTIPLIER,
     },
+    payments,
+  };
+}
+
+function paymentsConfigOf(vars: z.output<typeof envSchema>): PaymentsConfig {
+  if (vars.PAYMENT_PROVIDER === 'none') return { provider: 'none' };
+  const missing = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].filter(
+    (name) => vars[name as 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET'] === undefined,
+  );
+  if (vars.NODE_ENV === 'production' && vars.PUBLIC_BASE_URL === undefined) missing.push('PUBLIC_BASE_URL');
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required when PAYMENT_PROVIDER=stripe`,
+    );
+  }
+  if (vars.NODE_ENV === 'production' && vars.STRIPE_API_BASE !== undefined) {
+    throw new ConfigError(
+      'Invalid configuration: STRIPE_API_BASE points payments at a stand-in of Stripe; it is for tests, not production',
+    );
+  }
+  return {
+    provider: 'stripe',
+    secretKey: vars.STRIPE_SECRET_KEY as string,
+    webhookSecret: vars.STRIPE_WEBHOOK_SECRET as string,
+    holdMinutes: vars.PAYMENT_HOLD_MINUTES,
+    publicBaseUrl: (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+    apiBase: vars.STRIPE_API_BASE,
   };
 }
 

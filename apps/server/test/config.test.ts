@@ -53,3 +53,106 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig: payments', () => {
+  const stripe = {
+    PAYMENT_PROVIDER: 'stripe',
+    STRIPE_SECRET_KEY: 'sk_test_configSuite0123',
+    STRIPE_WEBHOOK_SECRET: 'whsec_configSuite0123',
+  };
+  const production = { NODE_ENV: 'production', ADMIN_TOKEN: 'production-operator-token-0123456789' };
+
+  /** The ConfigError `env` is refused with, checked to be one line. */
+  function refusalOf(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).not.toContain('\n');
+      return (error as Error).message;
+    }
+    throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+  }
+
+  it('is off by default: bookings are confirmed at once', () => {
+    expect(loadConfig({}).payments).toEqual({ provider: 'none' });
+    expect(loadConfig({ PAYMENT_PROVIDER: 'none', STRIPE_SECRET_KEY: 'sk_test_unused' }).payments).toEqual({
+      provider: 'none',
+    });
+  });
+
+  it('turns Stripe on with a 30-minute hold and a local return address by default', () => {
+    expect(loadConfig({ ...stripe, PORT: '5050' }).payments).toEqual({
+      provider: 'stripe',
+      secretKey: 'sk_test_configSuite0123',
+      webhookSecret: 'whsec_configSuite0123',
+      holdMinutes: 30,
+      publicBaseUrl: 'http://localhost:5050',
+      apiBase: undefined,
+    });
+  });
+
+  it('reads the hold, the public address (without a trailing slash) and a stand-in API base', () => {
+    const config = loadConfig({
+      ...stripe,
+      STRIPE_SECRET_KEY: 'rk_live_restricted0123',
+      PAYMENT_HOLD_MINUTES: '1',
+      PUBLIC_BASE_URL: 'https://sessions.example.com/app/',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    });
+    expect(config.payments).toMatchObject({
+      secretKey: 'rk_live_restricted0123',
+      holdMinutes: 1,
+      publicBaseUrl: 'https://sessions.example.com/app',
+      apiBase: 'http://127.0.0.1:12111',
+    });
+    expect(loadConfig({ ...stripe, PAYMENT_HOLD_MINUTES: '1440' }).payments).toMatchObject({
+      holdMinutes: 1440,
+    });
+  });
+
+  it('refuses Stripe without its keys, naming every missing variable in one error', () => {
+    const both = refusalOf({ PAYMENT_PROVIDER: 'stripe' });
+    expect(both).toMatch(
+      /STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET are required when PAYMENT_PROVIDER=stripe/,
+    );
+    const one = refusalOf({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: stripe.STRIPE_SECRET_KEY });
+    expect(one).toMatch(/STRIPE_WEBHOOK_SECRET is required/);
+    expect(one).not.toMatch(/STRIPE_SECRET_KEY/);
+  });
+
+  it.each([
+    [{ PAYMENT_PROVIDER: 'paypal' }, /PAYMENT_PROVIDER/],
+    [{ STRIPE_SECRET_KEY: 'pk_test_publishableNotSecret' }, /STRIPE_SECRET_KEY/],
+    [{ STRIPE_SECRET_KEY: 'sk_prod_0123' }, /STRIPE_SECRET_KEY/],
+    [{ STRIPE_WEBHOOK_SECRET: 'secret_0123' }, /STRIPE_WEBHOOK_SECRET/],
+    [{ PAYMENT_HOLD_MINUTES: '0' }, /PAYMENT_HOLD_MINUTES/],
+    [{ PAYMENT_HOLD_MINUTES: '1441' }, /PAYMENT_HOLD_MINUTES/],
+    [{ PAYMENT_HOLD_MINUTES: '2.5' }, /PAYMENT_HOLD_MINUTES/],
+    [{ PUBLIC_BASE_URL: 'sessions.example.com' }, /PUBLIC_BASE_URL/],
+    [{ STRIPE_API_BASE: 'ftp://127.0.0.1:12111' }, /STRIPE_API_BASE/],
+  ])('refuses a bad payment variable with one line naming it: %o', (bad, pattern) => {
+    expect(refusalOf({ ...stripe, ...bad })).toMatch(pattern);
+  });
+
+  it('refuses Stripe in production without PUBLIC_BASE_URL', () => {
+    expect(refusalOf({ ...production, ...stripe })).toMatch(
+      /PUBLIC_BASE_URL is required when PAYMENT_PROVIDER=stripe/,
+    );
+    const config = loadConfig({ ...production, ...stripe, PUBLIC_BASE_URL: 'https://sessions.example.com' });
+    expect(config.payments).toMatchObject({
+      provider: 'stripe',
+      publicBaseUrl: 'https://sessions.example.com',
+    });
+  });
+
+  it('refuses a stand-in of Stripe (STRIPE_API_BASE) in production', () => {
+    const env = {
+      ...production,
+      ...stripe,
+      PUBLIC_BASE_URL: 'https://sessions.example.com',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    };
+    expect(refusalOf(env)).toMatch(/STRIPE_API_BASE .* not production/);
+  });
+});

@@ -92,7 +92,7 @@ export class BookingModel extends Model {
   duration_minutes!: number;
   price_minor!: number;
   currency!: string;
-  status!: 'confirmed' | 'cancelled' | 'completed';
+  status!: 'pending_payment' | 'confirmed' | 'cancelled' | 'completed' | 'expired';
   created_at!: Date | number;
   updated_at!: Date | number;
   cancelled_at!: Date | number | null;

@@ -4,6 +4,7 @@ import {
   type ObjectSchema,
   type Operation,
   type Page,
+  type SignedDelivery,
 } from '@mentor-scheduling/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -235,6 +236,10 @@ export function mountRestOperations(
   for (const operation of allOperations()) {
     const handler = handlerOf(operation, handlers);
     const form: AnswerForm = { schema: operation.response };
+    if (operation.signedBody) {
+      mountSignedOperation(app, operation, operation.signedBody.header, handler, servicesOf);
+      continue;
+    }
     app.route({
       method: operation.method,
       url: fastifyPathOf(operation.path),
@@ -256,6 +261,46 @@ export function mountRestOperations(
       },
     });
   }
+}
+
+/**
+ * A route whose body is signed by its sender: inside a scope of its own, a JSON body is kept as the
+ * exact bytes received (a signature covers bytes, and parsing then re-encoding would change them);
+ * the service verifies them before reading anything.
+ */
+function mountSignedOperation(
+  app: FastifyInstance,
+  operation: Operation,
+  header: string,
+  handler: ServiceHandler,
+  servicesOf: (request: FastifyRequest) => Promise<ServiceContext>,
+): void {
+  const form: AnswerForm = { schema: operation.response };
+  const signatureHeader = header.toLowerCase();
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.route({
+      method: operation.method,
+      url: fastifyPathOf(operation.path),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const services = await servicesOf(request);
+        authorize(operation, services.actor);
+        const signature = request.headers[signatureHeader];
+        const delivery: SignedDelivery = {
+          payload: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+          signature: typeof signature === 'string' ? signature : undefined,
+        };
+        const result = await handler(services, delivery);
+        return reply
+          .code(operation.successStatus)
+          .type('application/json; charset=utf-8')
+          .send(checkedRestJsonOf(operation, form, result, request));
+      },
+    });
+  });
 }
 
 const pathMatchers = allOperations().map((operation) => ({

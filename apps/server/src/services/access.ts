@@ -104,7 +104,12 @@ export function ownBookingsFilter(
   return filter;
 }
 
-/** Students (and mentors) are held to the change cut-off; admins are not. */
-export function isBoundByCutoff(ctx: ServiceContext): boolean {
-  return ctx.actor.role !== 'admin';
+/**
+ * Who is held to the change cut-off. Moving a session close to its start: students and mentors.
+ * Cancelling one: students only; a mentor who cannot make it must be able to say so at any time (a
+ * paid session is then refunded in full). Admins never are.
+ */
+export function isBoundByCutoff(ctx: ServiceContext, change: 'cancel' | 'move'): boolean {
+  if (ctx.actor.role === 'admin') return false;
+  return change === 'move' || ctx.actor.role === 'student';
 }

@@ -3,6 +3,7 @@ import {
   type OperationInput,
   type Operations,
   type Page,
+  type Payment,
   type SlotHint,
   statusOf,
 } from '@mentor-scheduling/contracts';
@@ -10,7 +11,7 @@ import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { rankMentors } from '../domain/assignment.js';
 import { expandAvailability } from '../domain/availability.js';
-import { statusAt } from '../domain/booking-status.js';
+import { type BookingStatus, statusAt } from '../domain/booking-status.js';
 import { reachesDailyLimit } from '../domain/daily-limit.js';
 import { majorToMinor, minorToMajor, priceOf } from '../domain/pricing.js';
 import { checkSlot, type SlotRefusal, startRefusal } from '../domain/slots.js';
@@ -23,23 +24,46 @@ import {
   unknownRecord,
 } from './access.js';
 import { withClockStopped } from './answer-cache.js';
+import { lockMentors, overlapPartyOf, releaseLapsedHolds } from './booking-guard.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalidInput, notFound } from './errors.js';
-import { idempotentRequestOf, isKeyCollision, replay, storeAnswer, storedAnswerOf } from './idempotency.js';
+import {
+  forgetAnswer,
+  type IdempotentRequest,
+  idempotentRequestOf,
+  isKeyCollision,
+  replay,
+  restoreAnswerBody,
+  storeAnswer,
+  storedAnswerOf,
+} from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
+import {
+  afterCancel,
+  type BookingPaymentColumns,
+  holdExpiryFor,
+  insertPendingPayment,
+  openCheckout,
+  paymentUnavailable,
+  paymentViewOf,
+  releaseUnstartedHold,
+  settlePaymentOnCancel,
+  withPayment,
+} from './payments.js';
 import {
   LONGEST_SESSION_MS,
   loadSchedules,
   type MentorSchedule,
   type MentorScheduleSource,
   openSlotsOf,
+  whereHoldingTime,
 } from './schedules.js';
 import { requireStudentExists } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
 
-interface BookingRow {
+interface BookingRow extends BookingPaymentColumns {
   id: number;
   student_id: number;
   mentor_id: number;
@@ -49,7 +73,7 @@ interface BookingRow {
   duration_minutes: Booking['duration'];
   price_minor: number;
   currency: string;
-  status: Booking['status'];
+  status: BookingStatus;
   cancellation_reason: string | null;
   created_at: unknown;
   updated_at: unknown;
@@ -59,7 +83,7 @@ const NEXT_SLOT_HINTS = 3;
 const HINT_WINDOW_DAYS = 7;
 
 function bookingQuery(db: Knex | Knex.Transaction) {
-  return db('bookings')
+  return withPayment(db('bookings'))
     .leftJoin('areas', 'areas.id', 'bookings.area_id')
     .select(
       'bookings.id',
@@ -81,6 +105,7 @@ function bookingQuery(db: Knex | Knex.Transaction) {
 /** A booking as the API shows it at `now`, the instant that decides whether it has completed. */
 function present(row: BookingRow, now: number): Booking {
   const end = instantFromDb(row.end_at);
+  const holdExpiresAt = row.hold_expires_at === null ? null : instantFromDb(row.hold_expires_at);
   return {
     id: row.id,
     student_id: row.student_id,
@@ -91,8 +116,9 @@ function present(row: BookingRow, now: number): Booking {
     duration: row.duration_minutes,
     cost: minorToMajor(row.price_minor),
     currency: row.currency,
-    status: statusAt(row.status, end, now),
+    status: statusAt(row.status, end, now, holdExpiresAt),
     cancellation_reason: row.cancellation_reason,
+    payment: paymentViewOf(row, now),
     created_at: toIsoUtc(instantFromDb(row.created_at)),
     updated_at: toIsoUtc(instantFromDb(row.updated_at)),
   };
@@ -117,6 +143,16 @@ function whereStatusReads(query: Knex.QueryBuilder, status: Booking['status'], n
       completed
         .where('bookings.status', 'completed')
         .orWhere((over) => over.where('bookings.status', 'confirmed').where('bookings.end_at', '<=', ended)),
+    );
+  } else if (status === 'pending_payment') {
+    query.where('bookings.status', 'pending_payment').where('bookings.hold_expires_at', '>', ended);
+  } else if (status === 'expired') {
+    query.where((expired) =>
+      expired
+        .where('bookings.status', 'expired')
+        .orWhere((lapsed) =>
+          lapsed.where('bookings.status', 'pending_payment').where('bookings.hold_expires_at', '<=', ended),
+        ),
     );
   } else {
     query.where('bookings.status', status);
@@ -145,19 +181,6 @@ function refusalError(refusal: Refusal, ctx: ServiceContext): AppError {
     off_grid: `${refusalMessages.off_grid} (every ${gridMinutes} minutes in the mentor’s zone)`,
   };
   return new AppError(refusal, details[refusal] ?? refusalMessages[refusal]);
-}
-
-/** Which party a database overlap refusal (SQLite trigger or PostgreSQL exclusion) was about. */
-function overlapPartyOf(error: unknown): 'mentor' | 'student' | null {
-  const { code, constraint, message } = (error ?? {}) as {
-    code?: string;
-    constraint?: string;
-    message?: string;
-  };
-  if (code === '23P01') return constraint?.includes('student') ? 'student' : 'mentor';
-  if (message?.includes('booking_overlap_student')) return 'student';
-  if (message?.includes('booking_overlap_mentor')) return 'mentor';
-  return null;
 }
 
 class SlotConflict extends Error {
@@ -192,6 +215,7 @@ async function insertBooking(
   mentorId: number,
 ): Promise<BookingMade> {
   const createdAt = ctx.now();
+  const holdExpiresAt = ctx.payments ? holdExpiryFor(createdAt, holdMinutesOf(ctx), plan.start) : null;
   const [inserted] = await trx('bookings')
     .insert({
       student_id: plan.studentId,
@@ -202,17 +226,27 @@ async function insertBooking(
       duration_minutes: plan.durationMinutes,
       price_minor: plan.priceMinor,
       currency: ctx.config.pricing.currency,
-      status: 'confirmed',
+      status: holdExpiresAt === null ? 'confirmed' : 'pending_payment',
+      hold_expires_at: holdExpiresAt === null ? null : new Date(holdExpiresAt),
       created_at: new Date(createdAt),
       updated_at: new Date(createdAt),
     })
     .returning('id');
   const bookingId: number = typeof inserted === 'object' ? inserted.id : inserted;
-  return { bookingId, mentorId, plan, createdAt };
+  if (ctx.payments) {
+    const booking = { id: bookingId, priceMinor: plan.priceMinor, currency: ctx.config.pricing.currency };
+    await insertPendingPayment(trx, ctx.payments, booking, createdAt);
+  }
+  return { bookingId, mentorId, plan, createdAt, holdExpiresAt };
+}
+
+function holdMinutesOf(ctx: ServiceContext): number {
+  return ctx.config.payments.provider === 'none' ? 0 : ctx.config.payments.holdMinutes;
 }
 
 /** A booking just made, as the API shows it, without reading it back. */
 function presentMade(ctx: ServiceContext, made: BookingMade, areaName: string | null): Booking {
+  const held = made.holdExpiresAt !== null;
   return present(
     {
       id: made.bookingId,
@@ -224,19 +258,32 @@ function presentMade(ctx: ServiceContext, made: BookingMade, areaName: string | 
       duration_minutes: made.plan.durationMinutes,
       price_minor: made.plan.priceMinor,
       currency: ctx.config.pricing.currency,
-      status: 'confirmed',
+      status: held ? 'pending_payment' : 'confirmed',
       cancellation_reason: null,
       created_at: made.createdAt,
       updated_at: made.createdAt,
+      hold_expires_at: made.holdExpiresAt,
+      payment_id: held ? 0 : null,
+      payment_provider: held ? (ctx.payments?.name ?? null) : null,
+      payment_status: held ? 'pending' : null,
+      payment_amount_minor: held ? made.plan.priceMinor : null,
+      payment_currency: held ? ctx.config.pricing.currency : null,
+      payment_checkout_url: null,
+      payment_paid_at: null,
+      payment_refund_status: null,
+      payment_refund_amount_minor: null,
+      payment_refund_requested_at: null,
+      payment_refunded_at: null,
     },
     ctx.now(),
   );
 }
 
-async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<void> {
+async function refuseStudentOverlap(trx: Knex.Transaction, ctx: ServiceContext, plan: Plan): Promise<void> {
   const clash = await trx('bookings')
     .select('id')
-    .where({ student_id: plan.studentId, status: 'confirmed' })
+    .where('student_id', plan.studentId)
+    .modify(whereHoldingTime, ctx.now())
     .where('start_at', '<', new Date(plan.end))
     .where('end_at', '>', new Date(plan.start))
     .where('start_at', '>', new Date(plan.start - LONGEST_SESSION_MS))
@@ -249,12 +296,6 @@ async function refuseStudentOverlap(trx: Knex.Transaction, plan: Plan): Promise<
 
 function studentBusy(): AppError {
   return new AppError('student_busy', 'The student already has a session at that time');
-}
-
-/** Serialises concurrent bookings of the same mentors on PostgreSQL; SQLite has one writer anyway. */
-async function lockMentors(trx: Knex.Transaction, ctx: ServiceContext, mentorIds: number[]): Promise<void> {
-  if (ctx.db.dialect !== 'pg' || mentorIds.length === 0) return;
-  await trx('mentors').select('id').whereIn('id', mentorIds).orderBy('id').forUpdate();
 }
 
 type MentorRow = MentorScheduleSource & { is_premium: boolean };
@@ -272,8 +313,9 @@ async function scheduleOf(
   trx: Knex.Transaction,
   mentor: MentorScheduleSource,
   plan: Plan,
+  now: number,
 ): Promise<MentorSchedule> {
-  const schedules = await loadSchedules(trx, [mentor], plan.start - DAY_MS, plan.end + DAY_MS, {
+  const schedules = await loadSchedules(trx, [mentor], plan.start - DAY_MS, plan.end + DAY_MS, now, {
     ...(plan.movingBookingId !== undefined ? { excludeBookingId: plan.movingBookingId } : {}),
   });
   return schedules.get(mentor.id) as MentorSchedule;
@@ -309,6 +351,8 @@ interface BookingMade {
   mentorId: number;
   plan: Plan;
   createdAt: number;
+  /** Until when the booking holds its slot for payment; null when payments are off (confirmed at once) */
+  holdExpiresAt: number | null;
 }
 
 /** Runs in the booking's transaction once it is written, e.g. to store the idempotent answer with it. */
@@ -326,14 +370,15 @@ async function bookNamedMentor(
   afterWrite: AfterWrite,
 ): Promise<BookingMade> {
   return ctx.db.knex.transaction(async (trx) => {
-    await lockMentors(trx, ctx, [request.mentorId]);
+    await lockMentors(trx, ctx.db, [request.mentorId]);
+    await releaseLapsedHolds(trx, ctx.now(), draft.start, draft.end);
     const mentor = await loadMentor(trx, request.mentorId);
     if (request.area) await refuseAreaNotOffered(trx, mentor.id, request.area);
     const plan: Plan = {
       ...draft,
       priceMinor: priceFor(ctx, draft.durationMinutes, mentor.is_premium, request.sentCost),
     };
-    const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
+    const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan, ctx.now()), plan);
     if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
     if (refusal) throw refusalError(refusal, ctx);
     const made = await insertBooking(trx, ctx, plan, mentor.id).catch((error) =>
@@ -385,9 +430,10 @@ async function bookAssignedMentor(
     const candidates = await candidatesOf(trx, plan.areaId as number, premium);
     await lockMentors(
       trx,
-      ctx,
+      ctx.db,
       candidates.map((candidate) => candidate.id),
     );
+    await releaseLapsedHolds(trx, ctx.now(), plan.start, plan.end);
     // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
     // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
     // no zone to read the grid in; the platform's stands in for it.
@@ -401,12 +447,12 @@ async function bookAssignedMentor(
       timezones: zones,
     });
     if (refusal) throw refusalError(refusal, ctx);
-    const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS);
+    const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS, ctx.now());
     const refusals = new Map(
       [...schedules.values()].map((schedule) => [schedule, refusalFor(ctx, schedule, plan)]),
     );
     // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
-    await refuseStudentOverlap(trx, plan);
+    await refuseStudentOverlap(trx, ctx, plan);
     const free = [...refusals].filter(([, refusal]) => refusal === null).map(([schedule]) => schedule);
     const ranked = rankMentors(
       free.map((schedule) => ({
@@ -442,7 +488,7 @@ async function nextSlotHints(
 ): Promise<SlotHint[]> {
   const from = Math.max(plan.start, ctx.now());
   const to = from + HINT_WINDOW_DAYS * DAY_MS;
-  const schedules = await loadSchedules(ctx.db.knex, mentors, from, to);
+  const schedules = await loadSchedules(ctx.db.knex, mentors, from, to, ctx.now());
   const hints: SlotHint[] = [];
   for (const schedule of schedules.values()) {
     const starts = openSlotsOf(schedule, {
@@ -512,7 +558,12 @@ function refuseCostMismatch(ctx: ServiceContext, priceMinor: number, sentCost: n
   }
 }
 
-type BookingCreated = { message: 'Booking confirmed'; booking_id: number; booking: Booking };
+type BookingCreated = {
+  message: 'Booking confirmed' | 'Booking held until paid';
+  booking_id: number;
+  booking: Booking;
+  payment: Payment | null;
+};
 
 async function createBookingOnce(
   ctx: ServiceContext,
@@ -530,10 +581,12 @@ async function createBookingOnce(
 
   let answer: BookingCreated | undefined;
   const recordAnswer: AfterWrite = async (trx, made) => {
+    const booking = presentMade(ctx, made, area?.name ?? null);
     answer = {
-      message: 'Booking confirmed',
+      message: booking.payment ? 'Booking held until paid' : 'Booking confirmed',
       booking_id: made.bookingId,
-      booking: presentMade(ctx, made, area?.name ?? null),
+      booking,
+      payment: booking.payment,
     };
     await afterWrite(trx, answer);
   };
@@ -546,8 +599,66 @@ async function createBookingOnce(
     const plan: Plan = { ...draft, priceMinor: priceFor(ctx, input.duration, premium, input.cost) };
     return bookAssignedMentor(ctx, area?.name ?? '', plan, premium, recordAnswer);
   });
-  ctx.log.info({ bookingId: made.bookingId, mentorId: made.mentorId, studentId }, 'booking confirmed');
+  const held = made.holdExpiresAt !== null;
+  ctx.log.info(
+    { bookingId: made.bookingId, mentorId: made.mentorId, studentId },
+    held ? 'booking held for payment' : 'booking confirmed',
+  );
   return answer as BookingCreated;
+}
+
+/** The answer with the checkout's URL where the student pays. */
+function withCheckoutUrl(answer: BookingCreated, url: string): BookingCreated {
+  const payment = { ...(answer.payment as Payment), checkout_url: url };
+  return { ...answer, booking: { ...answer.booking, payment }, payment };
+}
+
+/**
+ * Opens the checkout of a booking that was just made to hold its slot. When the provider cannot
+ * open it, the hold is let go and the retry key forgotten, so that nothing stays booked that the
+ * student cannot pay for, and a retry with the same key books afresh.
+ */
+async function openCheckoutOfNew(
+  ctx: ServiceContext,
+  answer: BookingCreated,
+  request: IdempotentRequest | null,
+): Promise<BookingCreated> {
+  let checkout: { url: string } | null;
+  try {
+    checkout = await openCheckout(ctx, answer.booking_id);
+  } catch (error) {
+    await releaseUnstartedHold(ctx, answer.booking_id, async (trx) => {
+      if (request) await forgetAnswer(trx, request);
+    });
+    throw paymentUnavailable(error, ctx);
+  }
+  if (!checkout) return answer;
+  const completed = withCheckoutUrl(answer, checkout.url);
+  if (request) await restoreAnswerBody(ctx.db.knex, request, completed);
+  return completed;
+}
+
+/**
+ * A retry of a request whose first answer was stored before its checkout was opened (the first
+ * request is still talking to the provider, or its process died meanwhile): the checkout is opened
+ * now with the same provider key, so both get the same one. A failure here leaves the hold to lapse.
+ */
+async function replayCreated(
+  ctx: ServiceContext,
+  answer: BookingCreated,
+  request: IdempotentRequest,
+): Promise<BookingCreated> {
+  if (answer.payment?.status !== 'pending' || answer.payment.checkout_url !== null) return answer;
+  let checkout: { url: string } | null;
+  try {
+    checkout = await openCheckout(ctx, answer.booking_id);
+  } catch (error) {
+    throw paymentUnavailable(error, ctx);
+  }
+  if (!checkout) return answer;
+  const completed = withCheckoutUrl(answer, checkout.url);
+  await restoreAnswerBody(ctx.db.knex, request, completed);
+  return completed;
 }
 
 /**
@@ -556,18 +667,22 @@ async function createBookingOnce(
  */
 export async function createBooking(ctx: ServiceContext, input: CreateInput): Promise<BookingCreated> {
   const request = idempotentRequestOf(ctx, 'bookings.create', input);
-  if (!request) return createBookingOnce(ctx, input, async () => {});
+  if (!request) {
+    const answer = await createBookingOnce(ctx, input, async () => {});
+    return answer.payment ? openCheckoutOfNew(ctx, answer, null) : answer;
+  }
   const stored = await storedAnswerOf(ctx, request);
-  if (stored) return replay<BookingCreated>(stored);
+  if (stored) return replayCreated(ctx, replay<BookingCreated>(stored), request);
+  let answer: BookingCreated;
   try {
-    return await createBookingOnce(ctx, input, (trx, answer) =>
-      storeAnswer(ctx, trx, request, { status: 201, body: answer }),
+    answer = await createBookingOnce(ctx, input, (trx, first) =>
+      storeAnswer(ctx, trx, request, { status: 201, body: first }),
     );
   } catch (error) {
     // A concurrent request with the same key may have won meanwhile (its booking can be the very
     // reason this one was refused): its answer is the answer.
     const winner = await storedAnswerOf(ctx, request);
-    if (winner) return replay<BookingCreated>(winner);
+    if (winner) return replayCreated(ctx, replay<BookingCreated>(winner), request);
     if (error instanceof AppError && error.code !== 'idempotency_key_reused' && !isKeyCollision(error)) {
       const body = { code: error.code, detail: error.detail, ...error.extras };
       try {
@@ -575,11 +690,12 @@ export async function createBooking(ctx: ServiceContext, input: CreateInput): Pr
       } catch (storeError) {
         if (!isKeyCollision(storeError)) throw storeError;
         const lateWinner = await storedAnswerOf(ctx, request);
-        if (lateWinner) return replay<BookingCreated>(lateWinner);
+        if (lateWinner) return replayCreated(ctx, replay<BookingCreated>(lateWinner), request);
       }
     }
     throw error;
   }
+  return answer.payment ? openCheckoutOfNew(ctx, answer, request) : answer;
 }
 
 export async function getBooking(ctx: ServiceContext, input: OperationInput<Operations['bookings']['get']>) {
@@ -600,13 +716,15 @@ interface ActiveBooking {
 }
 
 /**
- * Loads a booking that may still change: confirmed (so neither cancelled nor completed), not started,
- * and (for students) before the cut-off.
+ * Loads a booking that may still change: confirmed (so neither cancelled nor completed), or, when
+ * it is to be cancelled, also still holding its slot for payment; not started; and (for students)
+ * before the cut-off.
  */
 async function changeableBooking(
   ctx: ServiceContext,
   trx: Knex.Transaction,
   id: number,
+  change: 'cancel' | 'move',
 ): Promise<ActiveBooking> {
   const query = trx('bookings')
     .select(
@@ -619,6 +737,7 @@ async function changeableBooking(
       'duration_minutes',
       'price_minor',
       'status',
+      'hold_expires_at',
     )
     .where('id', id);
   if (ctx.db.dialect === 'pg') query.forUpdate();
@@ -628,11 +747,13 @@ async function changeableBooking(
   const start = instantFromDb(row.start_at);
   const end = instantFromDb(row.end_at);
   const now = ctx.now();
-  const status = statusAt(row.status, end, now);
-  if (status !== 'confirmed') throw new AppError('booking_not_active', `Booking ${id} is ${status}`);
+  const holdExpiresAt = row.hold_expires_at === null ? null : instantFromDb(row.hold_expires_at);
+  const status = statusAt(row.status, end, now, holdExpiresAt);
+  const changeable = status === 'confirmed' || (change === 'cancel' && status === 'pending_payment');
+  if (!changeable) throw new AppError('booking_not_active', `Booking ${id} is ${status}`);
   if (start <= now) throw new AppError('booking_started', `Booking ${id} has already started`);
   const cutoffMs = ctx.config.changeCutoffHours * 60 * MINUTE_MS;
-  if (isBoundByCutoff(ctx) && start - now < cutoffMs) {
+  if (isBoundByCutoff(ctx, change) && start - now < cutoffMs) {
     throw new AppError(
       'change_cutoff_passed',
       `Sessions can be cancelled or moved up to ${ctx.config.changeCutoffHours} hours before they start`,
@@ -672,8 +793,8 @@ export async function cancelBooking(
 ) {
   // One instant for the whole request: the session that was refusable as ended is also shown so.
   const ctx = withClockStopped(request);
-  await ctx.db.knex.transaction(async (trx) => {
-    const booking = await changeableBooking(ctx, trx, input.id);
+  const paymentWork = await ctx.db.knex.transaction(async (trx) => {
+    const booking = await changeableBooking(ctx, trx, input.id, 'cancel');
     const now = new Date(ctx.now());
     await trx('bookings')
       .where('id', booking.id)
@@ -684,8 +805,11 @@ export async function cancelBooking(
         updated_at: now,
       });
     await recordChange(ctx, trx, booking, { kind: 'cancelled', reason: input.reason });
+    return settlePaymentOnCancel(trx, booking.id, ctx.now());
   });
   ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking cancelled');
+  // The refund is asked for once the cancellation holds; one the provider cannot take now is retried.
+  await afterCancel(ctx, paymentWork);
   return bookingById(ctx, input.id);
 }
 
@@ -699,10 +823,20 @@ function movedPrice(
   duration: number,
   isPremium: boolean,
   sentCost: number | undefined,
+  paid: boolean,
 ): number {
-  if (duration !== booking.duration_minutes) return priceFor(ctx, duration, isPremium, sentCost);
-  refuseCostMismatch(ctx, booking.price_minor, sentCost);
-  return booking.price_minor;
+  if (duration === booking.duration_minutes) {
+    refuseCostMismatch(ctx, booking.price_minor, sentCost);
+    return booking.price_minor;
+  }
+  const price = priceFor(ctx, duration, isPremium, sentCost);
+  if (paid && price !== booking.price_minor) {
+    throw new AppError(
+      'price_changed',
+      `A ${duration}-minute session costs ${minorToMajor(price)} ${ctx.config.pricing.currency}, not the ${minorToMajor(booking.price_minor)} paid: cancel this session (it is refunded) and book the new length`,
+    );
+  }
+  return price;
 }
 
 /**
@@ -730,15 +864,20 @@ export async function rescheduleBooking(
   };
   const moved = await withSlotHints(ctx, draft, () =>
     ctx.db.knex.transaction(async (trx) => {
-      await lockMentors(trx, ctx, [current.mentor_id]);
-      const booking = await changeableBooking(ctx, trx, input.id);
+      await lockMentors(trx, ctx.db, [current.mentor_id]);
+      const booking = await changeableBooking(ctx, trx, input.id, 'move');
       const mentor = await loadMentor(trx, booking.mentor_id);
+      const paid = await trx('payments')
+        .select('id')
+        .where({ booking_id: booking.id, status: 'paid' })
+        .first();
       const plan: Plan = {
         ...draft,
-        priceMinor: movedPrice(ctx, booking, duration, mentor.is_premium, input.cost),
+        priceMinor: movedPrice(ctx, booking, duration, mentor.is_premium, input.cost, paid !== undefined),
       };
       if (booking.start === start && booking.end === end) return false;
-      const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan), plan);
+      await releaseLapsedHolds(trx, ctx.now(), start, end);
+      const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan, ctx.now()), plan);
       if (refusal === 'slot_taken')
         throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
       if (refusal) throw refusalError(refusal, ctx);

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/connection.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { PasswordHasher } from './passwords.js';
+import type { PaymentProvider } from './payment-provider.js';
 
 export interface Logger {
   info(details: object, message?: string): void;
@@ -34,4 +35,6 @@ export interface ServiceContext {
   passwords: PasswordHasher;
   /** Costly read answers kept until the data or the clock minute changes */
   answers: AnswerCache;
+  /** The payment provider's adapter when payments are on (`PAYMENT_PROVIDER`), else null */
+  payments: PaymentProvider | null;
 }

@@ -47,6 +47,8 @@ export function databaseErrorOf(error: unknown): AppError | null {
   if (
     text === '57014' ||
     text === '55P03' ||
+    // A deadlock PostgreSQL broke by aborting this transaction: nothing was written, a retry succeeds.
+    text === '40P01' ||
     text.startsWith('SQLITE_BUSY') ||
     (typeof message === 'string' && message.includes('database is locked'))
   ) {

@@ -83,6 +83,22 @@ export async function storeAnswer(
   });
 }
 
+/** Replaces the body of a stored answer, e.g. once what the first answer waited for is known. */
+export async function restoreAnswerBody(
+  db: Knex | Knex.Transaction,
+  request: IdempotentRequest,
+  body: unknown,
+): Promise<void> {
+  await db('idempotency_keys')
+    .where({ scope: request.scope, key: request.key })
+    .update({ response_body: JSON.stringify(body) });
+}
+
+/** Forgets the key, so that a retry acts anew: for a request whose change was undone. */
+export async function forgetAnswer(db: Knex | Knex.Transaction, request: IdempotentRequest): Promise<void> {
+  await db('idempotency_keys').where({ scope: request.scope, key: request.key }).delete();
+}
+
 export function isKeyCollision(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   return code === '23505' || Boolean(message?.includes('idempotency_keys'));

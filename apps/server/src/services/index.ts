@@ -28,6 +28,7 @@ import {
   setAvailability,
   updateMentor,
 } from './mentors.js';
+import { listPayments, receiveStripeEvent } from './payments.js';
 import { searchSlots } from './slots.js';
 import { createStudent, getStudent, updateStudent } from './students.js';
 
@@ -88,4 +89,5 @@ export const handlers: Handlers = {
     reschedule: rescheduleBooking,
     history: bookingHistory,
   },
+  payments: { list: listPayments, stripeWebhook: receiveStripeEvent },
 };

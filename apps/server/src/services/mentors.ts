@@ -24,6 +24,7 @@ import {
   minutesOfClock,
   openSlotsOf,
   rulesFromRows,
+  whereHoldingTime,
 } from './schedules.js';
 
 type MentorRow = MentorScheduleSource & {
@@ -72,7 +73,7 @@ async function presentMentors(
   const ids = rows.map((row) => row.id);
   const [areas, schedules] = await Promise.all([
     areaNamesOf(db, ids),
-    loadSchedules(db, rows, window.from, window.to),
+    loadSchedules(db, rows, window.from, window.to, ctx.now()),
   ]);
   const now = ctx.now();
   return rows.map((row) => {
@@ -190,7 +191,7 @@ export async function mentorSlots(
   // The open starts are kept (see answer-cache.ts); the answer echoes the window, so it is built per request.
   const open = await at.answers.through(at, `mentors.slots ${JSON.stringify(input)}`, async () => {
     const row = await mentorRowOf(at.db.knex, input.id);
-    const schedules = await loadSchedules(at.db.knex, [row], window.from, window.to);
+    const schedules = await loadSchedules(at.db.knex, [row], window.from, window.to, at.now());
     const schedule = schedules.get(row.id);
     const starts = schedule
       ? openSlotsOf(schedule, {
@@ -367,7 +368,8 @@ export async function setAvailability(
     const availability = await availabilityOf(trx, mentor);
     const upcoming: { id: number; start_at: unknown; end_at: unknown }[] = await trx('bookings')
       .select('id', 'start_at', 'end_at')
-      .where({ mentor_id: mentor.id, status: 'confirmed' })
+      .where('mentor_id', mentor.id)
+      .modify(whereHoldingTime, ctx.now())
       .where('end_at', '>', new Date(ctx.now()))
       .orderBy('start_at');
     const uncovered = upcoming.filter((booking) => {

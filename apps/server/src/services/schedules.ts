@@ -100,6 +100,22 @@ function paddedDate(ms: number, days: number): string {
 }
 
 /**
+ * Narrows a query of bookings to those that keep their time from others at `now`: confirmed
+ * sessions, and holds for payment that have not lapsed (see `holdsItsTime`).
+ */
+export function whereHoldingTime(query: Knex.QueryBuilder, now: number): void {
+  query.where((holding) =>
+    holding
+      .where('bookings.status', 'confirmed')
+      .orWhere((held) =>
+        held
+          .where('bookings.status', 'pending_payment')
+          .where('bookings.hold_expires_at', '>', new Date(now)),
+      ),
+  );
+}
+
+/**
  * Loads the schedules of many mentors over [from, to) in three queries, whatever their number,
  * so listing a page of mentors with their open slots never turns into one query per mentor.
  */
@@ -108,6 +124,7 @@ export async function loadSchedules(
   mentors: readonly MentorScheduleSource[],
   from: number,
   to: number,
+  now: number,
   options: { excludeBookingId?: number } = {},
 ): Promise<Map<number, MentorSchedule>> {
   const schedules = new Map<number, MentorSchedule>();
@@ -126,7 +143,7 @@ export async function loadSchedules(
   const bookings = await db('bookings')
     .select('mentor_id', 'start_at', 'end_at')
     .whereIn('mentor_id', ids)
-    .where('status', 'confirmed')
+    .modify(whereHoldingTime, now)
     .where('start_at', '<', new Date(to + margin))
     .where('end_at', '>', new Date(from - margin))
     // Redundant with the line above (no session lasts a day), but it bounds the index range on

@@ -9,17 +9,24 @@ import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { invalidInput } from './errors.js';
 import { windowOf } from './inputs.js';
-import { LONGEST_SESSION_MS, loadSchedules, type MentorScheduleSource, openSlotsOf } from './schedules.js';
+import {
+  LONGEST_SESSION_MS,
+  loadSchedules,
+  type MentorScheduleSource,
+  openSlotsOf,
+  whereHoldingTime,
+} from './schedules.js';
 import { preferredWindowsOf, studentById } from './students.js';
 
 type SearchInput = OperationInput<Operations['slots']['search']>;
 
-/** The student's confirmed sessions in the window: those times are not open to them. */
+/** The student's sessions (and live holds) in the window: those times are not open to them. */
 async function studentBusyOf(ctx: ServiceContext, studentId: number, from: number, to: number) {
   const rows: { start_at: unknown; end_at: unknown }[] = await ctx.db
     .knex('bookings')
     .select('start_at', 'end_at')
-    .where({ student_id: studentId, status: 'confirmed' })
+    .where('student_id', studentId)
+    .modify(whereHoldingTime, ctx.now())
     .where('start_at', '<', new Date(to))
     .where('end_at', '>', new Date(from))
     .where('start_at', '>', new Date(from - LONGEST_SESSION_MS));
@@ -65,7 +72,7 @@ export async function searchSlots(request: ServiceContext, input: SearchInput) {
       .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
       .where('mentor_areas.area_id', area?.id as number)
       .where('mentors.is_premium', input.premium ?? false);
-    const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to);
+    const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to, ctx.now());
     const freeMentors = new Map<number, number>();
     const query = {
       durationMinutes: input.duration,

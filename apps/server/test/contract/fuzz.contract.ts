@@ -1,6 +1,8 @@
+import { allOperations } from '@mentor-scheduling/contracts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { startPaymentsApp } from '../support/payments.js';
 import { specViolationOf } from '../support/spec.js';
 import type { Hints } from './support/arbitraries.js';
 import {
@@ -19,7 +21,8 @@ import { type SpecOperation, specOperations } from './support/spec-document.js';
  * Schemas (so a new operation is fuzzed without touching this file):
  * - valid inputs never get a 5xx, and every answer is one the spec documents, body and status;
  * - an input that breaks one field of its schema always gets 400 `invalid_request` naming that
- *   field in `errors[]`;
+ *   field in `errors[]`; a signed delivery (Stripe's webhook), whose body is read only once its
+ *   signature holds, gets 400 `invalid_signature` instead, on a server with payments on;
  * - afterwards the database still holds no overlapping confirmed sessions of a mentor or a student.
  * Seeded and bounded: FUZZ_SEED and FUZZ_RUNS (per property) reproduce or widen a run.
  */
@@ -28,6 +31,14 @@ const numRuns = Number(process.env.FUZZ_RUNS ?? 50);
 console.log(`fuzz: seed ${seed}, ${numRuns} runs per property (FUZZ_SEED / FUZZ_RUNS to change)`);
 
 const operator = `Bearer ${TEST_ADMIN_TOKEN}`;
+
+/** Operations whose body is signed by its sender (see `Operation.signedBody`). */
+const signedOperations = new Set(
+  allOperations()
+    .filter((operation) => operation.signedBody)
+    .map((operation) => operation.id),
+);
+const isSigned = (operation: SpecOperation) => signedOperations.has(operation.id);
 type Caller = 'admin' | 'student' | 'mentor' | 'anonymous';
 
 describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
@@ -170,30 +181,51 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
         );
       });
 
-      it.runIf(canBreak(operation))(
-        'answers an input that breaks its schema with 400 naming the field',
-        async () => {
-          await fc.assert(
-            fc.asyncProperty(
-              brokenRequestArbitrary(operation, hints, openSlots),
-              async ({ request, pointer }) => {
-                const answer = await send(test.app, operation, request, operator);
+      if (isSigned(operation))
+        it('refuses an unsigned input that breaks its schema with 400 invalid_signature, changing nothing', async () => {
+          const paying = await startPaymentsApp({ RATE_LIMIT_MAX: '1000000' });
+          try {
+            await fc.assert(
+              fc.asyncProperty(brokenRequestArbitrary(operation, hints, openSlots), async ({ request }) => {
+                const answer = await send(paying.t.app, operation, request, undefined);
                 checkAgainstSpec(operation, request, answer);
-                const where = `${operation.method} ${urlOf(operation, request)} ${JSON.stringify(request.body ?? null)} headers ${JSON.stringify(request.headers)}`;
-                expect(answer.status, `${where} → ${JSON.stringify(answer.body)}`).toBe(400);
-                if (pointer === '/' && !Array.isArray(answer.body.errors)) return; // not JSON at all: malformed_json
-                const paths = (answer.body.errors ?? []).map((error: { path: string }) => error.path);
-                expect(
-                  paths.some((path: string) => namesPointer(path, pointer)),
-                  `${where}: expected errors[] to name ${pointer}, got ${JSON.stringify(answer.body)}`,
-                ).toBe(true);
-              },
-            ),
-            { seed, numRuns },
-          );
-          expect(await overlappingBookings()).toEqual([]);
-        },
-      );
+                const where = `${operation.method} ${urlOf(operation, request)} ${JSON.stringify(request.body ?? null)}`;
+                expect([answer.status, answer.body.code], where).toEqual([400, 'invalid_signature']);
+              }),
+              { seed, numRuns },
+            );
+            expect(await paying.t.app.db.knex('payment_events').count({ events: '*' })).toEqual([
+              { events: 0 },
+            ]);
+          } finally {
+            await paying.close();
+          }
+        });
+      else
+        it.runIf(canBreak(operation))(
+          'answers an input that breaks its schema with 400 naming the field',
+          async () => {
+            await fc.assert(
+              fc.asyncProperty(
+                brokenRequestArbitrary(operation, hints, openSlots),
+                async ({ request, pointer }) => {
+                  const answer = await send(test.app, operation, request, operator);
+                  checkAgainstSpec(operation, request, answer);
+                  const where = `${operation.method} ${urlOf(operation, request)} ${JSON.stringify(request.body ?? null)} headers ${JSON.stringify(request.headers)}`;
+                  expect(answer.status, `${where} → ${JSON.stringify(answer.body)}`).toBe(400);
+                  if (pointer === '/' && !Array.isArray(answer.body.errors)) return; // not JSON at all: malformed_json
+                  const paths = (answer.body.errors ?? []).map((error: { path: string }) => error.path);
+                  expect(
+                    paths.some((path: string) => namesPointer(path, pointer)),
+                    `${where}: expected errors[] to name ${pointer}, got ${JSON.stringify(answer.body)}`,
+                  ).toBe(true);
+                },
+              ),
+              { seed, numRuns },
+            );
+            expect(await overlappingBookings()).toEqual([]);
+          },
+        );
     });
   }
 });

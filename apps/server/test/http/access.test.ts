@@ -116,6 +116,12 @@ function matrix(
       expected: participantsOfA,
     },
     'bookings.cancel': { input: { id: bookingOfA, reason: 'matrix' }, expected: participantsOfA },
+    'payments.list': { input: { status: 'paid' }, expected: adminOnly },
+    // The payment provider calls it without a token; its signature is its credential (404 here: payments are off).
+    'payments.stripeWebhook': {
+      input: { id: 'evt_1', type: 'ping', data: { object: {} } },
+      expected: everyone,
+    },
   };
 }
 

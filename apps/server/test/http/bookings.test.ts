@@ -28,9 +28,11 @@ describe('POST /api/bookings', () => {
         currency: 'INR',
         status: 'confirmed',
         cancellation_reason: null,
+        payment: null,
         created_at: '2026-12-01T00:00:00.000Z',
         updated_at: '2026-12-01T00:00:00.000Z',
       },
+      payment: null,
     });
     const stored = await t.api.get(`/api/bookings/${response.body.booking_id}`);
     expect(stored.body).toEqual(response.body.booking);

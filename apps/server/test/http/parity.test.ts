@@ -75,6 +75,8 @@ const calls: Call[] = [
   ['bookings.cancel', { id: 1, reason: 'Interview moved' }],
   ['bookings.cancel', { id: 1 }],
   ['bookings.history', { id: 1 }],
+  ['payments.list', {}],
+  ['payments.list', { status: 'refunded', limit: 5 }],
   [
     'auth.register',
     { name: 'Ravi Teja', email: 'ravi.teja@example.com', password: 'a long enough password' },

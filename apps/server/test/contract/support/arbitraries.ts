@@ -97,7 +97,10 @@ function stringArbitrary(schema: JsonSchema): fc.Arbitrary<string> {
 export function validArbitrary(schema: JsonSchema, hints: Hints, name?: string): fc.Arbitrary<unknown> {
   const resolved = resolveSchema(schema);
   const hint = name === undefined ? undefined : hints[name];
-  if (hint) return hint.filter((value) => isValid(schema, value));
+  // A hint is named after a field of another operation: Stripe's event `id` is text where the
+  // hint's ids are numbers. One whose values the schema never takes would filter forever.
+  if (hint && fc.sample(hint, { numRuns: 20, seed: 1 }).some((value) => isValid(schema, value)))
+    return hint.filter((value) => isValid(schema, value));
   if ('const' in resolved) return fc.constant(resolved.const);
   if (Array.isArray(resolved.enum)) return fc.constantFrom(...resolved.enum);
   const options = (resolved.anyOf ?? resolved.oneOf) as JsonSchema[] | undefined;

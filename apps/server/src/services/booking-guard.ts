@@ -1,0 +1,45 @@
+import type { Knex } from 'knex';
+import type { Database } from '../db/connection.js';
+import { LONGEST_SESSION_MS } from './schedules.js';
+
+export const LAPSED_HOLD_REASON = 'The payment was not completed before the hold expired';
+
+/**
+ * Marks `expired` the holds for payment that lapsed and overlap `[start, end)`, inside the
+ * transaction that is about to write there. The database's overlap guard counts every hold, live
+ * or lapsed (it cannot read the clock), so a lapsed hold must be let go first; done here, in the
+ * same transaction, a slot is free the instant its hold lapses, whatever any sweeper does.
+ */
+export async function releaseLapsedHolds(
+  trx: Knex.Transaction,
+  now: number,
+  start: number,
+  end: number,
+): Promise<void> {
+  await trx('bookings')
+    .where('status', 'pending_payment')
+    .where('hold_expires_at', '<=', new Date(now))
+    .where('start_at', '<', new Date(end))
+    .where('end_at', '>', new Date(start))
+    .where('start_at', '>', new Date(start - LONGEST_SESSION_MS))
+    .update({ status: 'expired', cancellation_reason: LAPSED_HOLD_REASON, updated_at: new Date(now) });
+}
+
+/** Serialises concurrent bookings of the same mentors on PostgreSQL; SQLite has one writer anyway. */
+export async function lockMentors(trx: Knex.Transaction, db: Database, mentorIds: number[]): Promise<void> {
+  if (db.dialect !== 'pg' || mentorIds.length === 0) return;
+  await trx('mentors').select('id').whereIn('id', mentorIds).orderBy('id').forUpdate();
+}
+
+/** Which party a database overlap refusal (SQLite trigger or PostgreSQL exclusion) was about. */
+export function overlapPartyOf(error: unknown): 'mentor' | 'student' | null {
+  const { code, constraint, message } = (error ?? {}) as {
+    code?: string;
+    constraint?: string;
+    message?: string;
+  };
+  if (code === '23P01') return constraint?.includes('student') ? 'student' : 'mentor';
+  if (message?.includes('booking_overlap_student')) return 'student';
+  if (message?.includes('booking_overlap_mentor')) return 'mentor';
+  return null;
+}
