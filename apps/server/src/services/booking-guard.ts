@@ -5,18 +5,22 @@ import { LONGEST_SESSION_MS } from './schedules.js';
 export const LAPSED_HOLD_REASON = 'The payment was not completed before the hold expired';
 
 /**
- * Marks `expired` the holds for payment that lapsed and overlap `[start, end)`, inside the
- * transaction that is about to write there. The database's overlap guard counts every hold, live
- * or lapsed (it cannot read the clock), so a lapsed hold must be let go first; done here, in the
- * same transaction, a slot is free the instant its hold lapses, whatever any sweeper does.
+ * Marks `expired` the holds for payment of these mentors and this student that lapsed and overlap
+ * `[start, end)`, inside the transaction that is about to write there. The database's overlap guard
+ * counts every hold, live or lapsed (it cannot read the clock), so a lapsed hold must be let go
+ * first; done here, in the same transaction, a slot is free the instant its hold lapses, whatever
+ * any sweeper does. Only the parties' own rows: those are the ones the guard compares, and the
+ * mentors' locks (PostgreSQL) already order this transaction before others that touch them.
  */
 export async function releaseLapsedHolds(
   trx: Knex.Transaction,
   now: number,
-  start: number,
-  end: number,
+  slot: { start: number; end: number },
+  parties: { mentorIds: readonly number[]; studentId: number },
 ): Promise<void> {
+  const { start, end } = slot;
   await trx('bookings')
+    .where((party) => party.whereIn('mentor_id', parties.mentorIds).orWhere('student_id', parties.studentId))
     .where('status', 'pending_payment')
     .where('hold_expires_at', '<=', new Date(now))
     .where('start_at', '<', new Date(end))

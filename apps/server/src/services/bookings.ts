@@ -10,11 +10,9 @@ import {
 import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { rankMentors } from '../domain/assignment.js';
-import { expandAvailability } from '../domain/availability.js';
 import { type BookingStatus, statusAt } from '../domain/booking-status.js';
-import { reachesDailyLimit } from '../domain/daily-limit.js';
 import { majorToMinor, minorToMajor, priceOf } from '../domain/pricing.js';
-import { checkSlot, type SlotRefusal, startRefusal } from '../domain/slots.js';
+import { type SlotRefusal, startRefusal } from '../domain/slots.js';
 import { DAY_MS, MINUTE_MS, toIsoUtc } from '../domain/time.js';
 import {
   isBoundByCutoff,
@@ -27,7 +25,7 @@ import { withClockStopped } from './answer-cache.js';
 import { lockMentors, overlapPartyOf, releaseLapsedHolds } from './booking-guard.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
-import { AppError, invalidInput, notFound } from './errors.js';
+import { AppError, invalidInput } from './errors.js';
 import {
   forgetAnswer,
   type IdempotentRequest,
@@ -54,11 +52,11 @@ import {
 import {
   LONGEST_SESSION_MS,
   loadSchedules,
-  type MentorSchedule,
   type MentorScheduleSource,
   openSlotsOf,
   whereHoldingTime,
 } from './schedules.js';
+import { loadMentor, type Refusal, refusalFor, scheduleOf } from './slot-rules.js';
 import { requireStudentExists } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
@@ -168,8 +166,6 @@ const refusalMessages: Record<SlotRefusal, string> = {
   slot_taken: 'The mentor already has a session at that time',
 };
 
-type Refusal = SlotRefusal | 'daily_limit_reached';
-
 function refusalError(refusal: Refusal, ctx: ServiceContext): AppError {
   if (refusal === 'daily_limit_reached') {
     return new AppError('daily_limit_reached', 'The mentor has no more sessions left on that day');
@@ -233,8 +229,9 @@ async function insertBooking(
     })
     .returning('id');
   const bookingId: number = typeof inserted === 'object' ? inserted.id : inserted;
-  if (ctx.payments) {
-    const booking = { id: bookingId, priceMinor: plan.priceMinor, currency: ctx.config.pricing.currency };
+  if (ctx.payments && holdExpiresAt !== null) {
+    const currency = ctx.config.pricing.currency;
+    const booking = { id: bookingId, priceMinor: plan.priceMinor, currency, holdExpiresAt };
     await insertPendingPayment(trx, ctx.payments, booking, createdAt);
   }
   return { bookingId, mentorId, plan, createdAt, holdExpiresAt };
@@ -298,46 +295,6 @@ function studentBusy(): AppError {
   return new AppError('student_busy', 'The student already has a session at that time');
 }
 
-type MentorRow = MentorScheduleSource & { is_premium: boolean };
-
-async function loadMentor(db: Knex | Knex.Transaction, id: number): Promise<MentorRow> {
-  const row = await db('mentors')
-    .select('id', 'timezone', 'buffer_minutes', 'max_sessions_per_day', 'is_premium')
-    .where('id', id)
-    .first();
-  if (!row) throw notFound('Mentor', id);
-  return { ...row, is_premium: Boolean(row.is_premium) };
-}
-
-async function scheduleOf(
-  trx: Knex.Transaction,
-  mentor: MentorScheduleSource,
-  plan: Plan,
-  now: number,
-): Promise<MentorSchedule> {
-  const schedules = await loadSchedules(trx, [mentor], plan.start - DAY_MS, plan.end + DAY_MS, now, {
-    ...(plan.movingBookingId !== undefined ? { excludeBookingId: plan.movingBookingId } : {}),
-  });
-  return schedules.get(mentor.id) as MentorSchedule;
-}
-
-function refusalFor(ctx: ServiceContext, schedule: MentorSchedule, plan: Plan): Refusal | null {
-  const refusal = checkSlot({
-    availability: expandAvailability(schedule.rules, plan.start - DAY_MS, plan.end + DAY_MS),
-    busy: schedule.busy,
-    durationMinutes: plan.durationMinutes,
-    timezone: schedule.timezone,
-    now: ctx.now(),
-    policy: ctx.config.slotPolicy,
-    bufferMinutes: schedule.bufferMinutes,
-    start: plan.start,
-  });
-  if (refusal) return refusal;
-  return reachesDailyLimit(plan.start, schedule.busy, schedule.timezone, schedule.maxSessionsPerDay)
-    ? 'daily_limit_reached'
-    : null;
-}
-
 /** Maps a database overlap refusal to the API's conflict, or rethrows anything else. */
 function rethrowOverlap(error: unknown, mentors: MentorScheduleSource[]): never {
   const party = overlapPartyOf(error);
@@ -371,14 +328,22 @@ async function bookNamedMentor(
 ): Promise<BookingMade> {
   return ctx.db.knex.transaction(async (trx) => {
     await lockMentors(trx, ctx.db, [request.mentorId]);
-    await releaseLapsedHolds(trx, ctx.now(), draft.start, draft.end);
+    await releaseLapsedHolds(trx, ctx.now(), draft, {
+      mentorIds: [request.mentorId],
+      studentId: draft.studentId,
+    });
     const mentor = await loadMentor(trx, request.mentorId);
     if (request.area) await refuseAreaNotOffered(trx, mentor.id, request.area);
     const plan: Plan = {
       ...draft,
       priceMinor: priceFor(ctx, draft.durationMinutes, mentor.is_premium, request.sentCost),
     };
-    const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan, ctx.now()), plan);
+    const refusal = refusalFor(
+      await scheduleOf(trx, mentor, plan, ctx.now()),
+      plan,
+      ctx.now(),
+      ctx.config.slotPolicy,
+    );
     if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
     if (refusal) throw refusalError(refusal, ctx);
     const made = await insertBooking(trx, ctx, plan, mentor.id).catch((error) =>
@@ -433,7 +398,10 @@ async function bookAssignedMentor(
       ctx.db,
       candidates.map((candidate) => candidate.id),
     );
-    await releaseLapsedHolds(trx, ctx.now(), plan.start, plan.end);
+    await releaseLapsedHolds(trx, ctx.now(), plan, {
+      mentorIds: candidates.map((candidate) => candidate.id),
+      studentId: plan.studentId,
+    });
     // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
     // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
     // no zone to read the grid in; the platform's stands in for it.
@@ -449,7 +417,10 @@ async function bookAssignedMentor(
     if (refusal) throw refusalError(refusal, ctx);
     const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS, ctx.now());
     const refusals = new Map(
-      [...schedules.values()].map((schedule) => [schedule, refusalFor(ctx, schedule, plan)]),
+      [...schedules.values()].map((schedule) => [
+        schedule,
+        refusalFor(schedule, plan, ctx.now(), ctx.config.slotPolicy),
+      ]),
     );
     // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
     await refuseStudentOverlap(trx, ctx, plan);
@@ -645,9 +616,15 @@ async function openCheckoutOfNew(
  */
 async function replayCreated(
   ctx: ServiceContext,
-  answer: BookingCreated,
+  stored: BookingCreated,
   request: IdempotentRequest,
 ): Promise<BookingCreated> {
+  // Answers stored before payments existed carry no payment: with payments off then, there was none.
+  const answer = {
+    ...stored,
+    booking: { ...stored.booking, payment: stored.booking.payment ?? null },
+    payment: stored.payment ?? null,
+  };
   if (answer.payment?.status !== 'pending' || answer.payment.checkout_url !== null) return answer;
   let checkout: { url: string } | null;
   try {
@@ -876,8 +853,16 @@ export async function rescheduleBooking(
         priceMinor: movedPrice(ctx, booking, duration, mentor.is_premium, input.cost, paid !== undefined),
       };
       if (booking.start === start && booking.end === end) return false;
-      await releaseLapsedHolds(trx, ctx.now(), start, end);
-      const refusal = refusalFor(ctx, await scheduleOf(trx, mentor, plan, ctx.now()), plan);
+      await releaseLapsedHolds(trx, ctx.now(), plan, {
+        mentorIds: [booking.mentor_id],
+        studentId: booking.student_id,
+      });
+      const refusal = refusalFor(
+        await scheduleOf(trx, mentor, plan, ctx.now()),
+        plan,
+        ctx.now(),
+        ctx.config.slotPolicy,
+      );
       if (refusal === 'slot_taken')
         throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
       if (refusal) throw refusalError(refusal, ctx);

@@ -5,6 +5,11 @@
 
 export interface CheckoutRequest {
   bookingId: number;
+  /**
+   * Names the booking in this database alone (its id and creation instant), carried by the checkout
+   * and its events: databases that share a provider account each have a booking 1.
+   */
+  reference: string;
   /** Integer minor units (paise) */
   amountMinor: number;
   /** ISO 4217, upper case (`INR`) */
@@ -45,6 +50,8 @@ export interface CheckoutSessionState {
   sessionId: string;
   /** The booking id the checkout was opened for (from its metadata); null when it names none */
   bookingId: number | null;
+  /** The `reference` the checkout was opened with; null when it carries none */
+  reference: string | null;
   paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
   /** Integer minor units; null when the event does not say */
   amountTotal: number | null;

@@ -25,6 +25,8 @@ import {
   type ProviderEvent,
   WebhookSignatureError,
 } from './payment-provider.js';
+import { type Repeating, repeatEvery } from './repeating.js';
+import { loadMentor, refusalFor, scheduleOf } from './slot-rules.js';
 
 /** What the payment work needs: less than a request's context, so the upkeep timer can run it too. */
 export interface PaymentDeps {
@@ -159,27 +161,27 @@ export function paymentViewOf(
 }
 
 /**
- * The provider's retry key of one action on one record: the same for every attempt, and distinct
- * between databases that share a provider account (a staging and a developer's database both have a
- * booking 1; their creation instants tell them apart), since the provider keeps keys per account.
+ * The provider's retry key of a payment's refund: the same for every attempt, and distinct between
+ * databases that share a provider account (a staging and a developer's database both have a payment
+ * 1; their creation instants tell them apart), since the provider keeps keys per account.
  */
-function providerKeyOf(
-  record: 'booking' | 'payment',
-  id: number,
-  createdAt: unknown,
-  action: string,
-): string {
-  return `${record}-${id}-${instantFromDb(createdAt)}-${action}`;
+function refundKeyOf(payment: { id: number; created_at: unknown }): string {
+  return `payment-${payment.id}-${instantFromDb(payment.created_at)}-refund`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Opening the checkout of a new booking
 
-/** Records, in the booking's transaction, that the booking waits for this payment. */
+/**
+ * Records, in the booking's transaction, that the booking waits for this payment. The checkout's
+ * expiry is fixed here, once: every attempt to open the checkout (a retry, or one after a crash)
+ * then sends the provider the very same request, which its idempotency key answers with the same
+ * checkout; an expiry recomputed from each attempt's clock would be a different request, refused.
+ */
 export async function insertPendingPayment(
   trx: Knex.Transaction,
   provider: PaymentProvider,
-  booking: { id: number; priceMinor: number; currency: string },
+  booking: { id: number; priceMinor: number; currency: string; holdExpiresAt: number },
   now: number,
 ): Promise<void> {
   await trx('payments').insert({
@@ -188,9 +190,15 @@ export async function insertPendingPayment(
     status: 'pending',
     amount_minor: booking.priceMinor,
     currency: booking.currency,
+    checkout_expires_at: new Date(checkoutExpiryFor(now, booking.holdExpiresAt)),
     created_at: new Date(now),
     updated_at: new Date(now),
   });
+}
+
+/** Names a booking in this database alone, for the provider: its id and creation instant. */
+function bookingReferenceOf(bookingId: number, createdAt: unknown): string {
+  return `booking-${bookingId}-${instantFromDb(createdAt)}`;
 }
 
 export const UNSTARTED_PAYMENT_REASON =
@@ -224,6 +232,7 @@ export async function openCheckout(
       'payments.currency',
       'payments.checkout_session_id',
       'payments.checkout_url',
+      'payments.checkout_expires_at',
       'students.email',
       'students.timezone',
       'mentors.name as mentor_name',
@@ -243,10 +252,11 @@ export async function openCheckout(
     currency: details.currency,
     description: `${details.area_name ?? 'Mentoring'} session with ${details.mentor_name}, ${details.duration_minutes} min, ${when}`,
     customerEmail: details.email,
-    expiresAt: checkoutExpiryFor(ctx.now(), holdExpiresAt),
+    reference: bookingReferenceOf(bookingId, details.created_at),
+    expiresAt: instantFromDb(details.checkout_expires_at),
     successUrl: `${base}/bookings/${bookingId}?payment=done`,
     cancelUrl: `${base}/bookings/${bookingId}?payment=cancelled`,
-    idempotencyKey: providerKeyOf('booking', bookingId, details.created_at, 'checkout'),
+    idempotencyKey: `${bookingReferenceOf(bookingId, details.created_at)}-checkout`,
   });
   await ctx.db
     .knex('payments')
@@ -407,7 +417,7 @@ export async function settleRefund(deps: PaymentDeps, paymentId: number): Promis
       bookingId: payment.booking_id,
       paymentIntentId: payment.payment_intent_id,
       amountMinor: Number(payment.refund_amount_minor),
-      idempotencyKey: providerKeyOf('payment', payment.id, payment.created_at, 'refund'),
+      idempotencyKey: refundKeyOf(payment),
     });
     const failed = refund.status === 'failed' || refund.status === 'canceled';
     await deps.db
@@ -454,6 +464,8 @@ interface Applied {
 
 const PAID_AFTER_START_REASON =
   'Paid after the hold expired, when the session had already started: the payment is refunded in full';
+const LATE_PAYMENT_REFUSED_REASON =
+  'Paid after the hold expired, when the mentor could no longer take the session at that time: the payment is refunded in full';
 const LATE_PAYMENT_TAKEN_REASON =
   'Paid after the hold expired, when the slot had been taken meanwhile: the payment is refunded in full';
 
@@ -536,6 +548,19 @@ interface HeldBooking {
   hold_expires_at: unknown;
 }
 
+async function unrecordedPaymentOf(
+  trx: Knex.Transaction,
+  checkout: CheckoutSessionState,
+): Promise<PaymentRow | null> {
+  if (checkout.bookingId === null || checkout.reference === null) return null;
+  const candidate = await paymentOfBooking(trx, checkout.bookingId);
+  if (!candidate || candidate.checkout_session_id !== null) return null;
+  const owner = await trx('bookings').select('created_at').where('id', candidate.booking_id).first();
+  return owner && bookingReferenceOf(candidate.booking_id, owner.created_at) === checkout.reference
+    ? candidate
+    : null;
+}
+
 /** The payment the checkout was opened for, and its booking, locked for this transaction. */
 async function paymentOfCheckout(
   ctx: ServiceContext,
@@ -545,17 +570,11 @@ async function paymentOfCheckout(
   let payment: PaymentRow | undefined = await trx('payments')
     .where('checkout_session_id', checkout.sessionId)
     .first();
-  // The checkout was opened but not recorded (a crash, or a timeout that hid a success): the booking
-  // it names still waits for a checkout, so it is this one.
-  if (!payment && checkout.bookingId !== null) {
-    const candidate = await paymentOfBooking(trx, checkout.bookingId);
-    if (candidate && candidate.checkout_session_id === null) {
-      await trx('payments')
-        .where('id', candidate.id)
-        .update({ checkout_session_id: checkout.sessionId, updated_at: new Date(ctx.now()) });
-      payment = { ...candidate, checkout_session_id: checkout.sessionId };
-    }
-  }
+  // The checkout was opened but not recorded (a crash, or a timeout that hid a success): it is the
+  // one of the booking it names, if that booking is this database's (its reference matches) and
+  // still has no checkout recorded. Recorded below, once the booking is locked.
+  const unrecorded = !payment && (await unrecordedPaymentOf(trx, checkout));
+  if (unrecorded) payment = unrecorded;
   if (!payment) return null;
   const query = trx('bookings')
     .select('id', 'student_id', 'mentor_id', 'status', 'start_at', 'end_at', 'hold_expires_at')
@@ -571,6 +590,13 @@ async function paymentOfCheckout(
   if (ctx.db.dialect === 'pg') {
     // Read again under the locks: a concurrent event for it has committed by now.
     payment = (await trx('payments').where('id', payment.id).first()) as PaymentRow;
+  }
+  if (unrecorded) {
+    if (payment.checkout_session_id !== null) return null;
+    await trx('payments')
+      .where('id', payment.id)
+      .update({ checkout_session_id: checkout.sessionId, updated_at: new Date(ctx.now()) });
+    payment = { ...payment, checkout_session_id: checkout.sessionId };
   }
   return { payment, booking };
 }
@@ -620,7 +646,8 @@ async function applyPaidCheckout(
   }
   const lapsed = booking.status === 'pending_payment' || booking.status === 'expired';
   const started = instantFromDb(booking.start_at) <= now;
-  if (lapsed && !started && (await retake(ctx, trx, booking))) {
+  const retaken = lapsed && !started ? await retake(ctx, trx, booking) : null;
+  if (retaken === 'confirmed') {
     await trx('payments')
       .where('id', payment.id)
       .update({ ...paid, status: 'paid' });
@@ -631,7 +658,11 @@ async function applyPaidCheckout(
       .where('id', booking.id)
       .update({
         status: 'expired',
-        cancellation_reason: started ? PAID_AFTER_START_REASON : LATE_PAYMENT_TAKEN_REASON,
+        cancellation_reason: started
+          ? PAID_AFTER_START_REASON
+          : retaken === 'refused'
+            ? LATE_PAYMENT_REFUSED_REASON
+            : LATE_PAYMENT_TAKEN_REASON,
         updated_at: new Date(now),
       });
   }
@@ -641,25 +672,43 @@ async function applyPaidCheckout(
 }
 
 /**
- * Confirms a booking whose hold lapsed, if its time is still free for both the mentor and the
- * student: the database's overlap guard decides, in a savepoint, so a refusal leaves the rest of the
- * transaction intact.
+ * Confirms a booking whose hold lapsed, if the mentor can still take it and its time is still free
+ * for both the mentor and the student: the mentor's rules are checked first, then the database's
+ * overlap guard decides, in a savepoint, so a refusal leaves the rest of the transaction intact.
+ * Answers what happened: `taken` when someone else has the time, `refused` when a rule now says no.
  */
-async function retake(ctx: ServiceContext, trx: Knex.Transaction, booking: HeldBooking): Promise<boolean> {
+async function retake(
+  ctx: ServiceContext,
+  trx: Knex.Transaction,
+  booking: HeldBooking,
+): Promise<'confirmed' | 'taken' | 'refused'> {
   const start = instantFromDb(booking.start_at);
   const end = instantFromDb(booking.end_at);
+  const now = ctx.now();
   await lockMentors(trx, ctx.db, [booking.mentor_id]);
-  await releaseLapsedHolds(trx, ctx.now(), start, end);
+  await releaseLapsedHolds(
+    trx,
+    now,
+    { start, end },
+    { mentorIds: [booking.mentor_id], studentId: booking.student_id },
+  );
+  // The mentor's rules as they stand now (availability, time off, buffer, daily limit), since the
+  // slot was free to others while the hold had lapsed; the notice is not one of them: the session was
+  // booked in time, only paid late.
+  const plan = { start, end, durationMinutes: (end - start) / MINUTE_MS, movingBookingId: booking.id };
+  const schedule = await scheduleOf(trx, await loadMentor(trx, booking.mentor_id), plan, now);
+  const refusal = refusalFor(schedule, plan, now, { ...ctx.config.slotPolicy, minNoticeMinutes: 0 });
+  if (refusal !== null) return refusal === 'slot_taken' ? 'taken' : 'refused';
   try {
     await trx.transaction((savepoint) =>
       savepoint('bookings')
         .where('id', booking.id)
         .update({ status: 'confirmed', cancellation_reason: null, updated_at: new Date(ctx.now()) }),
     );
-    return true;
+    return 'confirmed';
   } catch (error) {
     if (overlapPartyOf(error) === null) throw error;
-    return false;
+    return 'taken';
   }
 }
 
@@ -748,36 +797,17 @@ export async function keepPayments(deps: PaymentDeps): Promise<{ expired: number
   return { expired, refundsTried: refunds.length };
 }
 
-export interface PaymentUpkeep {
-  stop(): Promise<void>;
-}
-
 /** Runs `keepPayments` now and every `intervalMs`, on a timer that does not keep the process alive. */
-export function startPaymentUpkeep(deps: PaymentDeps, intervalMs: number): PaymentUpkeep {
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const keep = () => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        const result = await keepPayments(deps);
-        if (result.expired + result.refundsTried > 0)
-          deps.log.info({ event: 'payment_upkeep', ...result }, 'expired holds and retried refunds');
-      } catch (error) {
-        deps.log.warn({ event: 'payment_upkeep_failed', err: error }, 'payment upkeep failed');
-      }
-    });
-  };
-  keep();
-  const timer = setInterval(keep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+export function startPaymentUpkeep(deps: PaymentDeps, intervalMs: number): Repeating {
+  return repeatEvery(
+    intervalMs,
+    async () => {
+      const result = await keepPayments(deps);
+      if (result.expired + result.refundsTried > 0)
+        deps.log.info({ event: 'payment_upkeep', ...result }, 'expired holds and retried refunds');
     },
-  };
+    (error) => deps.log.warn({ event: 'payment_upkeep_failed', err: error }, 'payment upkeep failed'),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../db/connection.js';
 import type { Logger } from './context.js';
 import { KEY_LIFETIME_MS } from './idempotency.js';
+import { type Repeating, repeatEvery } from './repeating.js';
 
 const HOUR = 60 * 60_000;
 /**
@@ -67,37 +68,18 @@ async function deleteInBatches(
   return deleted;
 }
 
-export interface Sweeper {
-  stop(): Promise<void>;
-}
-
 /**
  * Sweeps once now and then every `intervalMs`, on a timer that does not keep the process alive.
  * A failed sweep is logged and tried again at the next turn.
  */
-export function startSweeper(db: Database, now: () => number, intervalMs: number, log: Logger): Sweeper {
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const sweep = () => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        const result = await sweepExpired(db, now());
-        if (result.tokens + result.loginAttempts + result.idempotencyKeys > 0)
-          log.info({ event: 'sweep', deleted: result }, 'deleted expired rows');
-      } catch (error) {
-        log.warn({ event: 'sweep_failed', err: error }, 'sweeping expired rows failed');
-      }
-    });
-  };
-  sweep();
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+export function startSweeper(db: Database, now: () => number, intervalMs: number, log: Logger): Repeating {
+  return repeatEvery(
+    intervalMs,
+    async () => {
+      const result = await sweepExpired(db, now());
+      if (result.tokens + result.loginAttempts + result.idempotencyKeys > 0)
+        log.info({ event: 'sweep', deleted: result }, 'deleted expired rows');
     },
-  };
+    (error) => log.warn({ event: 'sweep_failed', err: error }, 'sweeping expired rows failed'),
+  );
 }

@@ -215,13 +215,14 @@ describe('hold, then confirm', () => {
     const creations = checkoutCreations(p);
     expect(creations).toHaveLength(1);
     // Derived from the booking (its id and creation instant), so every attempt for it sends the same key.
-    expect(creations[0]?.idempotencyKey).toMatch(new RegExp(`^booking-${bookingId}-\\d+-checkout$`));
+    const reference = `booking-${bookingId}-${instantFromDb((await bookingRowOf(p, bookingId)).created_at)}`;
+    expect(creations[0]?.idempotencyKey).toBe(`${reference}-checkout`);
     expect(creations[0]?.body).toMatchObject({
       mode: 'payment',
       line_items: [
         { quantity: '1', price_data: { currency: 'inr', unit_amount: String(PRIYA_30_MIN_PAISE) } },
       ],
-      metadata: { booking_id: String(bookingId) },
+      metadata: { booking_id: String(bookingId), booking_reference: reference },
       success_url: `https://sessions.example.test/bookings/${bookingId}?payment=done`,
       cancel_url: `https://sessions.example.test/bookings/${bookingId}?payment=cancelled`,
     });
@@ -283,7 +284,7 @@ describe('hold, then confirm', () => {
     const session = sessionOfCheckout(p.stand, created.data.payment.checkout_url);
     expect([session.amount_total, session.metadata]).toEqual([
       ROHAN_30_MIN_PAISE,
-      { booking_id: String(created.data.booking_id) },
+      { booking_id: String(created.data.booking_id), booking_reference: expect.any(String) },
     ]);
     expect(checkoutCreations(p)).toHaveLength(before + 1);
     const read = await callTrpc(p.t.app, 'query', 'bookings.get', { id: created.data.booking_id });
@@ -337,6 +338,7 @@ describe('hold, then confirm', () => {
     expect(retried.body.payment).toMatchObject({ status: 'pending', checkout_url: expect.any(String) });
     expect(sessionOfCheckout(p.stand, retried.body.payment.checkout_url).metadata).toEqual({
       booking_id: String(retried.body.booking_id),
+      booking_reference: expect.stringMatching(new RegExp(`^booking-${retried.body.booking_id}-\\d+$`)),
     });
   });
   it('answers 503 too when Stripe refuses the checkout outright, asking it once', async () => {
@@ -1030,5 +1032,120 @@ describe('GET /api/payments', () => {
     expect(trpc.status).toBe(200);
     expect(trpc.data).toEqual(rest.body);
     expect(trpc.data.next_cursor).not.toBeNull();
+  });
+});
+
+describe('crashes, late payments against the mentor’s rules, and answers stored before payments', () => {
+  let p: PaymentsTestApp;
+  beforeAll(async () => {
+    p = await startPaymentsApp({}, testClock());
+  });
+  afterAll(() => p.close());
+
+  /** As if the process died after Stripe opened the checkout but before the server recorded it. */
+  async function forgetCheckout(bookingId: number, idempotencyKey?: string) {
+    await p.t.app.db
+      .knex('payments')
+      .where('booking_id', bookingId)
+      .update({ checkout_session_id: null, checkout_url: null });
+    if (idempotencyKey === undefined) return;
+    const stored = await p.t.app.db.knex('idempotency_keys').where('key', idempotencyKey).first();
+    const body = JSON.parse(stored.response_body);
+    body.payment.checkout_url = null;
+    body.booking.payment.checkout_url = null;
+    await p.t.app.db
+      .knex('idempotency_keys')
+      .where('key', idempotencyKey)
+      .update({ response_body: JSON.stringify(body) });
+  }
+
+  it('answers a retry after a crash between the booking and its checkout with the same checkout, a minute later', async () => {
+    const key = 'crash-between-commit-and-checkout';
+    const first = await book(p, { start_time: '2026-12-04T19:00:00' }, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    await forgetCheckout(first.body.booking_id, key);
+    const sessionsBefore = p.stand.sessions.size;
+    p.clock.advance(MINUTE);
+
+    const retried = await book(p, { start_time: '2026-12-04T19:00:00' }, { 'idempotency-key': key });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.body.payment.checkout_url).toBe(first.body.payment.checkout_url);
+    expect(p.stand.sessions.size).toBe(sessionsBefore);
+    expect((await paymentRowOf(p, first.body.booking_id)).checkout_session_id).toBe(
+      sessionOfCheckout(p.stand, first.body.payment.checkout_url).id,
+    );
+  });
+
+  it('confirms a paid checkout it opened but never recorded, and ignores one of another database with the same booking id', async () => {
+    const ours = await hold(p, { start_time: '2026-12-04T20:00:00' });
+    await forgetCheckout(ours.id);
+    const { delivered } = await pay(p, ours.checkoutUrl);
+    expect(delivered.json()).toEqual({ received: true, outcome: 'applied' });
+    expect((await bookingOf(p, ours.id)).status).toBe('confirmed');
+
+    const theirs = await hold(p, { start_time: '2026-12-04T21:00:00' });
+    await forgetCheckout(theirs.id);
+    const paid = p.stand.pay(sessionOfCheckout(p.stand, theirs.checkoutUrl).id);
+    // The same booking id, made by another database on the same Stripe account at another instant.
+    const foreign = {
+      ...paid,
+      id: 'cs_test_from_another_database',
+      metadata: { booking_id: String(theirs.id), booking_reference: `booking-${theirs.id}-1` },
+    };
+    const answer = await p.deliver('checkout.session.completed', foreign);
+    expect(answer.json()).toEqual({ received: true, outcome: 'ignored' });
+    expect((await bookingOf(p, theirs.id)).status).toBe('pending_payment');
+    expect((await paymentRowOf(p, theirs.id)).checkout_session_id).toBeNull();
+  });
+
+  it('refunds a late payment when the mentor can no longer take the session (daily limit reached meanwhile)', async () => {
+    const limited = await p.t.api.patch(`/api/mentors/${demo.rohan}`, { max_sessions_per_day: 1 });
+    expect(limited.status).toBe(200);
+    const late = await hold(p, { start_time: '2026-12-07T19:00:00' });
+    p.clock.advance(31 * MINUTE);
+    const other = await paidBooking(p, { student_id: diya, start_time: '2026-12-07T21:00:00' });
+    const { delivered } = await pay(p, late.checkoutUrl);
+    expect(delivered.json()).toEqual({ received: true, outcome: 'applied' });
+
+    const refused = await bookingOf(p, late.id);
+    expect(refused.status).toBe('expired');
+    expect(refused.cancellation_reason).toBe(
+      'Paid after the hold expired, when the mentor could no longer take the session at that time: the payment is refunded in full',
+    );
+    expect(refused.payment).toMatchObject({
+      status: 'refunded',
+      refund: { status: 'succeeded', amount: 2000 },
+    });
+    expect((await bookingOf(p, other.id)).status).toBe('confirmed');
+    await p.t.api.patch(`/api/mentors/${demo.rohan}`, { max_sessions_per_day: null });
+  });
+});
+
+describe('answers stored before payments existed', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('replays a booking answer stored without payment fields, with payment null', async () => {
+    const key = 'stored-before-payments';
+    const first = await t.api.post('/api/bookings', booking({ start_time: '2026-12-04T19:00:00' }), {
+      'idempotency-key': key,
+    });
+    expect(first.status).toBe(201);
+    const stored = await t.app.db.knex('idempotency_keys').where('key', key).first();
+    const { payment: _payment, ...body } = JSON.parse(stored.response_body);
+    const { payment: _bookingPayment, ...oldBooking } = body.booking;
+    await t.app.db
+      .knex('idempotency_keys')
+      .where('key', key)
+      .update({ response_body: JSON.stringify({ ...body, booking: oldBooking }) });
+
+    const replayed = await t.api.post('/api/bookings', booking({ start_time: '2026-12-04T19:00:00' }), {
+      'idempotency-key': key,
+    });
+    expect(replayed.status).toBe(201);
+    expect(replayed.body).toEqual(first.body);
   });
 });

@@ -26,6 +26,7 @@ function adapter(settings: Partial<StripeSettings> = {}): PaymentProvider {
 function checkoutRequest(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
   return {
     bookingId: 42,
+    reference: 'booking-42-1764547200000',
     amountMinor: 300_000,
     currency: 'INR',
     description: 'Mentoring session, 45 minutes: Equity Research',
@@ -102,7 +103,7 @@ describe('createCheckout', () => {
           },
         },
       ],
-      metadata: { booking_id: '42' },
+      metadata: { booking_id: '42', booking_reference: 'booking-42-1764547200000' },
       payment_intent_data: { metadata: { booking_id: '42' } },
       client_reference_id: '42',
       customer_email: 'asha@example.com',
@@ -116,7 +117,7 @@ describe('createCheckout', () => {
       payment_status: 'unpaid',
       amount_total: 300_000,
       currency: 'inr',
-      metadata: { booking_id: '42' },
+      metadata: { booking_id: '42', booking_reference: 'booking-42-1764547200000' },
       payment_intent: null,
       expires_at: expiresAtSeconds,
     });
@@ -320,6 +321,7 @@ describe('verifyEvent', () => {
       checkout: {
         sessionId: session.id,
         bookingId: 42,
+        reference: 'booking-42-1764547200000',
         paymentStatus: 'paid',
         amountTotal: 300_000,
         currency: 'INR',
@@ -361,6 +363,7 @@ describe('verifyEvent', () => {
     ['negative', { booking_id: '-3' }],
     ['fractional', { booking_id: '1.5' }],
     ['beyond safe integers', { booking_id: '9007199254740993' }],
+    ['beyond the id column', { booking_id: '2147483648' }],
   ])('names no booking when metadata booking_id is %s', async (_case, metadata) => {
     const { payload } = await paidSessionEvent(metadata);
     const event = payments.verifyEvent(Buffer.from(payload), stand.sign(payload, { secret: WEBHOOK_SECRET }));
@@ -448,6 +451,7 @@ describe('verifyEvent', () => {
     expect(pinned.verifyEvent(Buffer.from(payload), fresh).checkout).toEqual({
       sessionId: 'cs_test_x',
       bookingId: null,
+      reference: null,
       paymentStatus: 'unpaid',
       amountTotal: null,
       currency: null,

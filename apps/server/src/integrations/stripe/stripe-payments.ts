@@ -76,7 +76,7 @@ export function stripePayments(settings: StripeSettings): PaymentProvider {
                 },
               },
             ],
-            metadata: { booking_id: bookingId },
+            metadata: { booking_id: bookingId, booking_reference: request.reference },
             // The PaymentIntent carries the booking too, so refunds and disputes seen in Stripe name it.
             payment_intent_data: { metadata: { booking_id: bookingId } },
             client_reference_id: bookingId,
@@ -267,6 +267,7 @@ function checkoutStateOf(event: Record<string, unknown>): CheckoutSessionState {
   return {
     sessionId: session.id,
     bookingId: bookingIdOf(metadata.booking_id),
+    reference: typeof metadata.booking_reference === 'string' ? metadata.booking_reference : null,
     paymentStatus: paymentStatusOf(session.payment_status),
     amountTotal: Number.isSafeInteger(session.amount_total) ? (session.amount_total as number) : null,
     currency: typeof session.currency === 'string' ? session.currency.toUpperCase() : null,
@@ -279,11 +280,14 @@ function checkoutStateOf(event: Record<string, unknown>): CheckoutSessionState {
   };
 }
 
-/** We write booking ids as plain decimal digits; anything else names no booking of ours. */
+/** The largest id a booking can have (a 32-bit signed integer column). */
+const MAX_BOOKING_ID = 2_147_483_647;
+
+/** We write booking ids as plain decimal digits; anything else (or larger) names no booking of ours. */
 function bookingIdOf(value: unknown): number | null {
-  if (typeof value !== 'string' || !/^[1-9][0-9]*$/.test(value)) return null;
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,9}$/.test(value)) return null;
   const id = Number(value);
-  return Number.isSafeInteger(id) ? id : null;
+  return id <= MAX_BOOKING_ID ? id : null;
 }
 
 /** A status Stripe may add later is not a payment: only `paid` (and `no_payment_required`) confirm. */
