@@ -60,6 +60,12 @@ export interface CheckoutSessionState {
   paymentIntentId: string | null;
 }
 
+/** A refund as a verified provider event describes it (one that settled after it was asked for). */
+export interface RefundState {
+  refundId: string;
+  status: Refund['status'];
+}
+
 /** A provider event whose signature was verified. */
 export interface ProviderEvent {
   id: string;
@@ -68,6 +74,8 @@ export interface ProviderEvent {
   created: number;
   /** Present for checkout-session events */
   checkout: CheckoutSessionState | null;
+  /** Present for refund events */
+  refund: RefundState | null;
 }
 
 export interface PaymentProvider {

@@ -23,6 +23,7 @@ import {
   type PaymentProvider,
   PaymentProviderError,
   type ProviderEvent,
+  type RefundState,
   WebhookSignatureError,
 } from './payment-provider.js';
 import { type Repeating, repeatEvery } from './repeating.js';
@@ -523,6 +524,8 @@ async function applyEvent(
   trx: Knex.Transaction,
   event: ProviderEvent,
 ): Promise<Applied> {
+  if (event.refund && (event.type === 'refund.updated' || event.type === 'refund.failed'))
+    return applySettledRefund(ctx, trx, event.refund);
   const checkout = event.checkout;
   if (!checkout) return { outcome: 'ignored', detail: 'not a checkout event' };
   switch (event.type) {
@@ -536,6 +539,40 @@ async function applyEvent(
     default:
       return { outcome: 'ignored', detail: 'event type not acted on' };
   }
+}
+
+/**
+ * A refund the provider accepted as `pending` (methods that settle later) has settled: it succeeded,
+ * or it failed and an admin must return the money another way. Any other news of it changes nothing.
+ */
+async function applySettledRefund(
+  ctx: ServiceContext,
+  trx: Knex.Transaction,
+  refund: RefundState,
+): Promise<Applied> {
+  const payment: PaymentRow | undefined = await trx('payments').where('refund_id', refund.refundId).first();
+  if (!payment) return { outcome: 'ignored', detail: 'unknown refund' };
+  if (payment.refund_status !== 'pending')
+    return { outcome: 'ignored', detail: `refund already ${payment.refund_status}` };
+  const now = new Date(ctx.now());
+  if (refund.status === 'succeeded') {
+    await trx('payments')
+      .where('id', payment.id)
+      .update({ refund_status: 'succeeded', refunded_at: now, updated_at: now });
+    return { outcome: 'applied', detail: 'refund succeeded' };
+  }
+  if (refund.status === 'failed' || refund.status === 'canceled') {
+    await trx('payments')
+      .where('id', payment.id)
+      .update({
+        refund_status: 'failed',
+        flag: `The provider reports the refund ${refund.status}: refund it by hand`,
+        updated_at: now,
+      });
+    ctx.log.error({ event: 'refund_failed', paymentId: payment.id }, 'a refund failed at the provider');
+    return { outcome: 'applied', detail: `refund ${refund.status}` };
+  }
+  return { outcome: 'ignored', detail: `refund still ${refund.status}` };
 }
 
 interface HeldBooking {

@@ -813,6 +813,49 @@ describe('cancelling a paid or held session', () => {
     ).toHaveLength(SDK_ATTEMPTS + 1);
   });
 
+  it('keeps a refund Stripe accepted as pending so until its refund.updated event, then shows it succeeded or failed', async () => {
+    p.stand.refundsStart = 'pending';
+    const settles = await paidBooking(p, { start_time: outside() });
+    const fails = await paidBooking(p, { start_time: outside() });
+    const refundOf = async (bookingId: number) => {
+      const cancelled = await p.t.api.post(`/api/bookings/${bookingId}/cancel`, {});
+      expect(cancelled.body.payment.refund).toMatchObject({ status: 'pending', refunded_at: null });
+      const { refund_id: refundId } = await paymentRowOf(p, bookingId);
+      return p.stand.refunds.get(refundId) as object;
+    };
+    const settling = await refundOf(settles.id);
+    const failing = await refundOf(fails.id);
+    p.stand.refundsStart = 'succeeded';
+    // Accepted by Stripe: nothing for the upkeep to ask again.
+    expect((await upkeep(p)).refundsTried).toBe(0);
+
+    const succeeded = await p.deliver('refund.updated', { ...settling, status: 'succeeded' });
+    expect(succeeded.json()).toEqual({ received: true, outcome: 'applied' });
+    expect((await bookingOf(p, settles.id)).payment.refund).toMatchObject({
+      status: 'succeeded',
+      refunded_at: new Date(p.clock()).toISOString(),
+    });
+    const failed = await p.deliver('refund.updated', { ...failing, status: 'failed' });
+    expect(failed.json()).toEqual({ received: true, outcome: 'applied' });
+    expect((await bookingOf(p, fails.id)).payment.refund).toMatchObject({
+      status: 'failed',
+      refunded_at: null,
+    });
+    expect((await paymentRowOf(p, fails.id)).flag).toBe(
+      'The provider reports the refund failed: refund it by hand',
+    );
+    // Settled refunds do not change again; unknown ones are ignored.
+    const again = await p.deliver('refund.updated', { ...settling, status: 'failed' });
+    expect(again.json()).toEqual({ received: true, outcome: 'ignored' });
+    expect((await bookingOf(p, settles.id)).payment.refund.status).toBe('succeeded');
+    const unknown = await p.deliver('refund.updated', {
+      id: 're_unknown',
+      object: 'refund',
+      status: 'failed',
+    });
+    expect(unknown.json()).toEqual({ received: true, outcome: 'ignored' });
+  });
+
   it('ends the payment and closes the Stripe checkout when a held booking is cancelled', async () => {
     const held = await hold(p, { start_time: outside() });
     const cancelled = await p.t.api.post(`/api/bookings/${held.id}/cancel`, {}, asAarav);

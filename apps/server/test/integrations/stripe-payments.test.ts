@@ -327,6 +327,22 @@ describe('verifyEvent', () => {
         currency: 'INR',
         paymentIntentId: session.payment_intent,
       },
+      refund: null,
+    });
+  });
+
+  it('maps a signed refund.updated event to the refund it settles', async () => {
+    const payload = stand.event(
+      'refund.updated',
+      { id: 're_settled_later', object: 'refund', status: 'succeeded', amount: 200_000 },
+      { id: 'evt_refund_settled' },
+    );
+    const header = stand.sign(payload, { secret: WEBHOOK_SECRET });
+    expect(payments.verifyEvent(Buffer.from(payload), header)).toMatchObject({
+      id: 'evt_refund_settled',
+      type: 'refund.updated',
+      checkout: null,
+      refund: { refundId: 're_settled_later', status: 'succeeded' },
     });
   });
 

@@ -96,6 +96,11 @@ export interface StripeStandIn {
    */
   failNext(count: number, status?: number): void;
   /**
+   * How new refunds start: `succeeded` (cards, the default) or `pending` (methods that settle later;
+   * Stripe then tells of the outcome in a `refund.updated` event).
+   */
+  refundsStart: 'succeeded' | 'pending';
+  /**
    * The student pays: the open session becomes complete and paid, with a new PaymentIntent (`pi_…`)
    * that refunds can draw on. `amountTotal`/`currency` override what was paid, for tests of a payment
    * that does not match its booking. Returns a copy of the session as Stripe now describes it.
@@ -168,6 +173,7 @@ class StandIn implements StripeStandIn {
   readonly requests: RecordedStripeRequest[] = [];
   readonly sessions = new Map<string, StandInCheckoutSession>();
   readonly refunds = new Map<string, StandInRefund>();
+  refundsStart: 'succeeded' | 'pending' = 'succeeded';
   private readonly payments = new Map<string, Payment>();
   private readonly answersByIdempotencyKey = new Map<string, RememberedAnswer>();
   private failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
@@ -539,7 +545,7 @@ class StandIn implements StripeStandIn {
       metadata: metadataParam(body.metadata, 'metadata'),
       payment_intent: paymentIntentId,
       reason: (reason as StandInRefund['reason']) ?? null,
-      status: 'succeeded',
+      status: this.refundsStart,
     };
     this.refunds.set(refund.id, refund);
     return refund;

@@ -8,6 +8,7 @@ import {
   type ProviderEvent,
   type Refund,
   type RefundRequest,
+  type RefundState,
   WebhookSignatureError,
 } from '../../services/payment-provider.js';
 
@@ -249,11 +250,24 @@ function providerEventOf(event: unknown): ProviderEvent {
     throw new WebhookSignatureError('The signed body is not a Stripe event (id, type, created)');
   }
   const isCheckoutEvent = event.type.startsWith('checkout.session.');
+  const isRefundEvent = event.type.startsWith('refund.');
   return {
     id: event.id,
     type: event.type,
     created: (event.created as number) * 1000,
     checkout: isCheckoutEvent ? checkoutStateOf(event) : null,
+    refund: isRefundEvent ? refundStateOf(event) : null,
+  };
+}
+
+function refundStateOf(event: Record<string, unknown>): RefundState {
+  const refund = isRecord(event.data) ? event.data.object : undefined;
+  if (!isRecord(refund) || typeof refund.id !== 'string') {
+    throw new WebhookSignatureError(`The signed ${String(event.type)} event carries no refund`);
+  }
+  return {
+    refundId: refund.id,
+    status: refundStatusOf(typeof refund.status === 'string' ? refund.status : null),
   };
 }
 
