@@ -28,7 +28,8 @@ import {
   setAvailability,
   updateMentor,
 } from './mentors.js';
-import { listPayments, receiveStripeEvent } from './payments.js';
+import { receiveStripeEvent } from './payment-events.js';
+import { listPayments } from './payment-list.js';
 import { searchSlots } from './slots.js';
 import { createStudent, getStudent, updateStudent } from './students.js';
 
