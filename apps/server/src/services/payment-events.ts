@@ -210,6 +210,20 @@ async function paymentOfCheckout(
   return { payment, booking };
 }
 
+/** The checkout's payment and booking, locked, when the payment is in a state the event acts on. */
+async function paymentToApply(
+  ctx: ServiceContext,
+  trx: Knex.Transaction,
+  checkout: CheckoutSessionState,
+  actsOn: readonly PaymentRow['status'][],
+): Promise<{ payment: PaymentRow; booking: HeldBooking } | Applied> {
+  const found = await paymentOfCheckout(ctx, trx, checkout);
+  if (!found) return { outcome: 'ignored', detail: 'unknown checkout' };
+  if (!actsOn.includes(found.payment.status))
+    return { outcome: 'ignored', detail: `payment already ${found.payment.status}` };
+  return found;
+}
+
 /**
  * A paid checkout. The amount and currency must be the booking's, else nothing is confirmed and
  * admins are told. A booking still holding its slot is confirmed. One whose hold lapsed is
@@ -221,11 +235,9 @@ async function applyPaidCheckout(
   trx: Knex.Transaction,
   checkout: CheckoutSessionState,
 ): Promise<Applied> {
-  const found = await paymentOfCheckout(ctx, trx, checkout);
-  if (!found) return { outcome: 'ignored', detail: 'unknown checkout' };
+  const found = await paymentToApply(ctx, trx, checkout, ['pending', 'expired']);
+  if ('outcome' in found) return found;
   const { payment, booking } = found;
-  if (payment.status !== 'pending' && payment.status !== 'expired')
-    return { outcome: 'ignored', detail: `payment already ${payment.status}` };
   const now = ctx.now();
   const paid = {
     payment_intent_id: checkout.paymentIntentId,
@@ -327,11 +339,9 @@ async function applyUnpaidCheckout(
   trx: Knex.Transaction,
   checkout: CheckoutSessionState,
 ): Promise<Applied> {
-  const found = await paymentOfCheckout(ctx, trx, checkout);
-  if (!found) return { outcome: 'ignored', detail: 'unknown checkout' };
+  const found = await paymentToApply(ctx, trx, checkout, ['pending']);
+  if ('outcome' in found) return found;
   const { payment, booking } = found;
-  if (payment.status !== 'pending')
-    return { outcome: 'ignored', detail: `payment already ${payment.status}` };
   const now = new Date(ctx.now());
   await trx('payments').where('id', payment.id).update({ status: 'expired', updated_at: now });
   if (booking.status === 'pending_payment') {
