@@ -31,10 +31,15 @@ import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, asTrpcError, problemPartsOfTrpc, type TrpcContext } from './http/trpc.js';
 import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
 import { mountTrpcReads } from './http/trpc-reads.js';
+import { fileMailer } from './integrations/email/file-mailer.js';
+import { smtpMailer } from './integrations/email/smtp-mailer.js';
 import { stripePayments } from './integrations/stripe/stripe-payments.js';
+import { httpWebhookSender } from './integrations/webhooks/http-webhook-sender.js';
 import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
+import type { Mailer, WebhookSender } from './services/notification-ports.js';
+import { startOutboxDispatcher } from './services/outbox-dispatcher.js';
 import { hashPassword, PasswordHasher } from './services/passwords.js';
 import type { PaymentProvider } from './services/payment-provider.js';
 import { startPaymentUpkeep } from './services/payments.js';
@@ -224,6 +229,16 @@ function paymentProviderOf(config: Config, now: () => number): PaymentProvider |
   });
 }
 
+/** Where email goes, as configured: an SMTP server, files (development), or nowhere. */
+function mailerOf(config: Config, log: FastifyBaseLogger): Mailer | null {
+  const email = config.notifications.email;
+  if (email.mode === 'smtp') return smtpMailer({ url: email.url });
+  if (email.mode === 'files') return fileMailer({ directory: email.directory, log });
+  if (config.env === 'production')
+    log.warn({ event: 'email_off' }, 'SMTP_URL is not set: no email is sent (confirmations, reminders)');
+  return null;
+}
+
 /** The application, ready to listen or to be called through `inject()`: what every test starts. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
@@ -286,6 +301,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     Math.min(PAYMENT_UPKEEP_INTERVAL_MS, config.sweepIntervalMinutes * 60_000),
   );
   app.addHook('preClose', () => paymentUpkeep.stop());
+  const webhooks: WebhookSender = httpWebhookSender({
+    allowPrivate: config.notifications.webhookAllowPrivate,
+  });
+  const mailer = mailerOf(config, app.log);
+  if (mailer) app.log.info({ mail: mailer.description }, 'email notifications on');
+  const outbox = startOutboxDispatcher({
+    db,
+    now,
+    log: app.log,
+    config: config.notifications,
+    mailer,
+    webhooks,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+  // Before onClose: the round in progress finishes its sends and marks while the database is open.
+  app.addHook('preClose', () => outbox.stop());
 
   await mountProtection(app, config);
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
@@ -327,6 +358,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     clientAddress: clientAddressOf(request),
     passwords,
     payments,
+    webhooks,
+    origin: `${request.protocol}://${request.host}`,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

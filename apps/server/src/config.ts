@@ -27,6 +27,9 @@ const priceTableFromEnv = z
     message: `needs a price for each of ${sessionDurations.join(', ')} minutes`,
   });
 
+/** `Name <address>` or a bare address. */
+const mailboxPattern = /^\s*(?:([^<>]*?)\s*<([^\s<>@]+@[^\s<>@]+)>|([^\s<>@]+@[^\s<>@]+))\s*$/;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
@@ -116,6 +119,31 @@ const envSchema = z.object({
     .default(30),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(mailboxPattern, 'an address, or a name and an address: Mentor sessions <sessions@example.com>')
+    .optional(),
+  MAIL_DIR: z.string().min(1).default('./data/mail'),
+  REMINDER_OFFSETS: z
+    .string()
+    .default('24h,1h')
+    .transform((text, context) => {
+      const offsets = reminderOffsetsOf(text);
+      if (offsets === null) {
+        context.addIssue({
+          code: 'custom',
+          message: 'expected durations before the start such as 24h,1h,30m (or none), each at most 30d',
+        });
+        return z.NEVER;
+      }
+      return offsets;
+    }),
+  WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
 });
 
 export interface Config {
@@ -175,6 +203,63 @@ export interface Config {
   trustProxy: TrustedProxies;
   pricing: { currency: string; pricesMinor: Record<number, number>; premiumMultiplier: number };
   payments: PaymentsConfig;
+  /** Where people reach this service (links in emails, calendar feeds, payment returns); no trailing slash */
+  publicBaseUrl: string | undefined;
+  notifications: NotificationsConfig;
+}
+
+/** How the outbox tells people: email, reminders, webhooks, and its own pace. */
+export interface NotificationsConfig {
+  /** The dispatcher looks for new messages this often */
+  pollMs: number;
+  /** The first retry waits about this long; each next one three times longer (capped at an hour) */
+  retryBaseMs: number;
+  /** Tries before a message becomes a dead letter */
+  maxAttempts: number;
+  /**
+   * How long a process owns a message it is sending; longer than any send may take (SMTP timeouts,
+   * the 5 s webhook bound). A process that dies sending loses it after this, and another sends it.
+   */
+  leaseMs: number;
+  /**
+   * `smtp`: sent through SMTP_URL. `files`: written as .eml files (development without SMTP_URL).
+   * `off`: not sent (production without SMTP_URL, and tests unless they set one).
+   */
+  email:
+    | { mode: 'smtp'; url: string; from: MailboxConfig }
+    | { mode: 'files'; directory: string; from: MailboxConfig }
+    | { mode: 'off' };
+  /** Minutes before a session's start at which both parties get a reminder, longest first */
+  reminderOffsetsMinutes: number[];
+  /** Webhooks may go to private and loopback addresses (always outside production) */
+  webhookAllowPrivate: boolean;
+}
+
+export interface MailboxConfig {
+  name: string;
+  address: string;
+}
+
+function mailboxOf(text: string): MailboxConfig {
+  const [, name, bracketed, bare] = mailboxPattern.exec(text) ?? [];
+  return { name: name?.replace(/^"|"$/g, '') || 'Mentor sessions', address: (bracketed ?? bare) as string };
+}
+
+const REMINDER_UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1440 };
+
+/** `24h,1h`, `30m`, `none`: minutes before the start, longest first, no repeats. */
+function reminderOffsetsOf(text: string): number[] | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'none' || value === 'off') return [];
+  const minutes: number[] = [];
+  for (const entry of value.split(',')) {
+    const match = /^(\d{1,5})\s*([mhd])$/.exec(entry.trim());
+    if (!match) return null;
+    const offset = Number(match[1]) * (REMINDER_UNIT_MINUTES[match[2] as string] as number);
+    if (offset < 1 || offset > 30 * 1440) return null;
+    minutes.push(offset);
+  }
+  return [...new Set(minutes)].sort((a, b) => b - a);
 }
 
 /**
@@ -287,6 +372,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       premiumMultiplier: vars.PREMIUM_MULTIPLIER,
     },
     payments,
+    publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    notifications: notificationsConfigOf(vars),
+  };
+}
+
+function notificationsConfigOf(vars: z.output<typeof envSchema>): NotificationsConfig {
+  if (vars.NODE_ENV === 'production' && vars.SMTP_URL !== undefined && vars.MAIL_FROM === undefined) {
+    throw new ConfigError('Invalid configuration: MAIL_FROM is required when SMTP_URL is set in production');
+  }
+  const from = mailboxOf(vars.MAIL_FROM ?? 'Mentor sessions <sessions@localhost>');
+  return {
+    pollMs: vars.OUTBOX_POLL_MS,
+    retryBaseMs: vars.OUTBOX_RETRY_BASE_MS,
+    maxAttempts: vars.OUTBOX_MAX_ATTEMPTS,
+    leaseMs: vars.OUTBOX_LEASE_MS,
+    email: vars.SMTP_URL
+      ? { mode: 'smtp', url: vars.SMTP_URL, from }
+      : vars.NODE_ENV === 'development'
+        ? { mode: 'files', directory: vars.MAIL_DIR, from }
+        : { mode: 'off' },
+    reminderOffsetsMinutes: vars.REMINDER_OFFSETS,
+    webhookAllowPrivate: vars.NODE_ENV !== 'production' || vars.WEBHOOK_ALLOW_PRIVATE,
   };
 }
 

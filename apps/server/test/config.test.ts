@@ -156,3 +156,99 @@ describe('loadConfig: payments', () => {
     expect(refusalOf(env)).toMatch(/STRIPE_API_BASE .* not production/);
   });
 });
+
+describe('loadConfig: notifications', () => {
+  const production = { NODE_ENV: 'production', ADMIN_TOKEN: 'production-operator-token-0123456789' };
+
+  function refusalOf(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).not.toContain('\n');
+      return (error as Error).message;
+    }
+    throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+  }
+
+  it('writes email to files in development, sends none in production or tests without SMTP_URL', () => {
+    const development = loadConfig({ NODE_ENV: 'development' }).notifications;
+    expect(development.email).toEqual({
+      mode: 'files',
+      directory: './data/mail',
+      from: { name: 'Mentor sessions', address: 'sessions@localhost' },
+    });
+    expect(loadConfig({ ...production }).notifications.email).toEqual({ mode: 'off' });
+    expect(loadConfig({ NODE_ENV: 'test' }).notifications.email).toEqual({ mode: 'off' });
+  });
+
+  it('has the documented outbox defaults: 1 s polls, 8 tries from 10 s, reminders 24 h and 1 h before', () => {
+    const notifications = loadConfig({}).notifications;
+    expect(notifications).toMatchObject({
+      pollMs: 1000,
+      retryBaseMs: 10_000,
+      maxAttempts: 8,
+      leaseMs: 120_000,
+      reminderOffsetsMinutes: [1440, 60],
+      webhookAllowPrivate: true,
+    });
+    expect(loadConfig({ ...production }).notifications.webhookAllowPrivate).toBe(false);
+    expect(
+      loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE: 'true' }).notifications.webhookAllowPrivate,
+    ).toBe(true);
+  });
+
+  it('sends through SMTP_URL from MAIL_FROM, with or without a display name', () => {
+    const named = loadConfig({
+      SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+      MAIL_FROM: 'Career Sessions <sessions@example.com>',
+    }).notifications.email;
+    expect(named).toEqual({
+      mode: 'smtp',
+      url: 'smtps://mailer:secret@smtp.example.com:465',
+      from: { name: 'Career Sessions', address: 'sessions@example.com' },
+    });
+    const bare = loadConfig({ SMTP_URL: 'smtp://smtp.example.com:587', MAIL_FROM: 'sessions@example.com' });
+    expect(bare.notifications.email).toMatchObject({
+      from: { name: 'Mentor sessions', address: 'sessions@example.com' },
+    });
+  });
+
+  it('requires MAIL_FROM with SMTP_URL in production', () => {
+    expect(refusalOf({ ...production, SMTP_URL: 'smtp://smtp.example.com:587' })).toMatch(
+      /MAIL_FROM is required when SMTP_URL is set in production/,
+    );
+  });
+
+  it('reads reminder offsets in minutes, hours and days, longest first, without repeats; none turns them off', () => {
+    expect(loadConfig({ REMINDER_OFFSETS: '30m, 2d,1h,60m' }).notifications.reminderOffsetsMinutes).toEqual([
+      2880, 60, 30,
+    ]);
+    expect(loadConfig({ REMINDER_OFFSETS: 'none' }).notifications.reminderOffsetsMinutes).toEqual([]);
+  });
+
+  it.each([
+    [{ SMTP_URL: 'http://smtp.example.com' }, /SMTP_URL/],
+    [{ SMTP_URL: 'not a url' }, /SMTP_URL/],
+    [{ MAIL_FROM: 'Mentor sessions' }, /MAIL_FROM/],
+    [{ MAIL_FROM: 'a <b>' }, /MAIL_FROM/],
+    [{ REMINDER_OFFSETS: '24' }, /REMINDER_OFFSETS/],
+    [{ REMINDER_OFFSETS: '24h,' }, /REMINDER_OFFSETS/],
+    [{ REMINDER_OFFSETS: '31d' }, /REMINDER_OFFSETS/],
+    [{ REMINDER_OFFSETS: '0m' }, /REMINDER_OFFSETS/],
+    [{ OUTBOX_POLL_MS: '5' }, /OUTBOX_POLL_MS/],
+    [{ OUTBOX_MAX_ATTEMPTS: '0' }, /OUTBOX_MAX_ATTEMPTS/],
+    [{ OUTBOX_LEASE_MS: '10' }, /OUTBOX_LEASE_MS/],
+    [{ WEBHOOK_ALLOW_PRIVATE: 'maybe' }, /WEBHOOK_ALLOW_PRIVATE/],
+    [{ PUBLIC_BASE_URL: 'ftp://sessions.example.com' }, /PUBLIC_BASE_URL/],
+  ])('refuses a bad notification variable with one line naming it: %o', (bad, pattern) => {
+    expect(refusalOf(bad)).toMatch(pattern);
+  });
+
+  it('keeps the public address without a trailing slash for links and feeds', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://sessions.example.com/' }).publicBaseUrl).toBe(
+      'https://sessions.example.com',
+    );
+    expect(loadConfig({}).publicBaseUrl).toBeUndefined();
+  });
+});

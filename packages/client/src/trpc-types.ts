@@ -63,3 +63,10 @@ export type JsonAnswerOf<
   Op extends GeneratedOperation,
   Status extends keyof Op['responses'],
 > = Op['responses'][Status] extends { content: { 'application/json': infer Body } } ? Body : never;
+
+/** The answer of an operation whose success is a document of another media type (an iCalendar file). */
+export type DocumentAnswerOf<
+  Op extends GeneratedOperation,
+  Status extends keyof Op['responses'],
+  MediaType extends string,
+> = Op['responses'][Status] extends { content: { [Type in MediaType]: infer Body } } ? Body : never;

@@ -31,10 +31,12 @@ type WithProcedure = Exclude<Entry, { trpc: null }>;
 type Namespace<Op> = Op extends { id: `${infer N}.${string}` } ? N : never;
 type Procedure<Op> = Op extends { id: `${string}.${infer P}` } ? P : never;
 
+/** The media type of an operation's success: JSON, or the document it declares it produces. */
+type MediaTypeOf<Op extends Operation> = Op['produces'] extends string ? Op['produces'] : 'application/json';
 type RestOperation<Op extends Operation> = operations[Op['id'] & keyof operations];
 type RestSuccess<Op extends Operation> = RestOperation<Op>['responses'] extends infer R
   ? Op['successStatus'] extends keyof R
-    ? R[Op['successStatus']] extends { content: { 'application/json': infer Body } }
+    ? R[Op['successStatus']] extends { content: { [Type in MediaTypeOf<Op>]: infer Body } }
       ? Body
       : never
     : never

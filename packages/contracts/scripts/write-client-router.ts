@@ -26,7 +26,9 @@ function inputOf(operation: Operation): string {
 }
 
 function outputOf(operation: Operation): string {
-  const answer = `JsonAnswerOf<operations['${operation.id}'], ${operation.successStatus}>`;
+  const answer = operation.produces
+    ? `DocumentAnswerOf<operations['${operation.id}'], ${operation.successStatus}, '${operation.produces}'>`
+    : `JsonAnswerOf<operations['${operation.id}'], ${operation.successStatus}>`;
   return operation.paginated ? `Page<${answer}>` : answer;
 }
 
@@ -63,6 +65,7 @@ function render(): string {
  */
 import type { TRPCBuiltRouter, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
 import type {
+  DocumentAnswerOf,
   IdempotencyKeyInput,
   JsonAnswerOf,
   JsonBodyOf,

@@ -162,12 +162,13 @@ export function withBodyExamples<Document extends object>(
   document: Document,
   onMissing: MissingExample = () => {},
 ): Document {
-  const { paths, components } = document as {
+  const { paths, webhooks, components } = document as {
     paths?: Record<string, Record<string, unknown>>;
+    webhooks?: Record<string, Record<string, unknown>>;
     components?: { schemas?: Record<string, unknown> };
   };
   const schemas = components?.schemas ?? {};
-  for (const pathItem of Object.values(paths ?? {})) {
+  for (const pathItem of [...Object.values(paths ?? {}), ...Object.values(webhooks ?? {})]) {
     for (const operation of Object.values(pathItem)) {
       if (!isObject(operation)) continue;
       const requestBody = operation.requestBody as { content?: MediaTypes } | undefined;

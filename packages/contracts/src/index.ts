@@ -7,5 +7,6 @@ export * from './schemas/auth.js';
 export * from './schemas/bookings.js';
 export * from './schemas/catalogue.js';
 export * from './schemas/mentors.js';
+export * from './schemas/notifications.js';
 export * from './schemas/payments.js';
 export * from './schemas/students.js';

@@ -10,6 +10,7 @@ import { problemExamples, withBodyExamples } from './examples.js';
 import type { Operation } from './operation.js';
 import { allOperations } from './operations.js';
 import { IdempotencyKeySchema } from './schemas/bookings.js';
+import { WebhookEventSchema, WebhookEventTypeSchema, webhookEventTypes } from './schemas/notifications.js';
 
 export const apiVersion = '0.1.0';
 
@@ -110,7 +111,7 @@ function operationObject(operation: Operation): ZodOpenApiOperationObject {
       [String(operation.successStatus)]: {
         description: operation.summary,
         ...(operation.paginated ? { headers: z.object({ Link: linkHeaderOf(operation).optional() }) } : {}),
-        content: { 'application/json': { schema: operation.response } },
+        content: { [operation.produces ?? 'application/json']: { schema: operation.response } },
       },
       ...errorResponses(operation),
     },
@@ -130,6 +131,50 @@ const description = `Book paid 1:1 sessions between students and industry mentor
 **Pages.** Lists answer a bare array of at most \`limit\` items (default 50, at most 200); the next page is in the \`Link\` header (\`rel="next"\`).
 
 The same operations are served as tRPC procedures under \`/trpc\` (procedure name = operationId).`;
+
+/**
+ * The events this service POSTs to subscribed endpoints (OpenAPI 3.1 `webhooks`): one entry per
+ * event type, each with the payload schema and the Standard Webhooks headers.
+ */
+function bookingEventWebhooks(): ZodOpenApiPathsObject {
+  const headers = z.object({
+    'webhook-id': z.string().meta({
+      description: 'The message id: the same on every retry of this message',
+      example: 'msg_2b7c9f0e1d4a8c3e5f6a7b8c',
+    }),
+    'webhook-timestamp': z.string().meta({ description: 'Seconds since the epoch', example: '1764324000' }),
+    'webhook-signature': z.string().meta({
+      description: 'Space-separated `v1,<base64 signature>` values',
+      example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+    }),
+  });
+  const entries = webhookEventTypes.map((type) => [
+    type,
+    {
+      post: {
+        operationId: `webhook.${type}`,
+        summary: `\`${type}\` event`,
+        description: WebhookEventTypeSchema.description ?? '',
+        tags: ['Webhooks'],
+        // This service makes these requests; the receiver authenticates them by their signature.
+        security: [],
+        requestParams: { header: headers },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: WebhookEventSchema.extend({ type: z.literal(type).meta({ example: type }) }),
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'Any 2xx: received. Anything else, or no answer within 5 s, is retried' },
+        },
+      },
+    },
+  ]);
+  return Object.fromEntries(entries);
+}
 
 export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
   const paths: ZodOpenApiPathsObject = {};
@@ -158,8 +203,12 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         { name: 'Students', description: 'Students' },
         { name: 'Bookings', description: 'Sessions between a student and a mentor' },
         { name: 'Payments', description: 'Payments for sessions, and the payment provider’s events' },
+        { name: 'Calendars', description: 'Sessions as calendar files and private calendar feeds' },
+        { name: 'Webhooks', description: 'Third parties’ subscriptions to booking events' },
+        { name: 'Outbox', description: 'Outgoing emails and webhooks, and the dead letters among them' },
       ],
       paths,
+      webhooks: bookingEventWebhooks(),
       components: {
         securitySchemes: {
           bearerAuth: {

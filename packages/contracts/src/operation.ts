@@ -46,6 +46,11 @@ export interface Operation {
    */
   readonly signedBody?: { readonly header: string };
   /**
+   * The answer is not JSON but a document of this media type (an iCalendar file): REST sends the
+   * service's string as it is; tRPC answers the same string.
+   */
+  readonly produces?: 'text/calendar';
+  /**
    * Who may call it: `public`, or the roles allowed (then a bearer token is required). Rules about
    * whose data it is (a student books for self) are checked by the service on top of this.
    */

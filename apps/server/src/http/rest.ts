@@ -248,6 +248,13 @@ export function mountRestOperations(
         const services = await servicesOf(request);
         authorize(operation, services.actor);
         const result = await handler(services, restInputOf(operation, request));
+        if (operation.produces) {
+          return reply
+            .code(operation.successStatus)
+            .type(`${operation.produces}; charset=utf-8`)
+            .header('cache-control', 'private, no-cache')
+            .send(result);
+        }
         let payload = result;
         if (operation.paginated) {
           const page = result as Page<unknown>;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../db/connection.js';
+import { recordBookingEvent } from './outbox.js';
 import { LONGEST_SESSION_MS } from './schedules.js';
 
 export const LAPSED_HOLD_REASON = 'The payment was not completed before the hold expired';
@@ -19,14 +20,18 @@ export async function releaseLapsedHolds(
   parties: { mentorIds: readonly number[]; studentId: number },
 ): Promise<void> {
   const { start, end } = slot;
-  await trx('bookings')
+  const released: Array<{ id: number } | number> = await trx('bookings')
     .where((party) => party.whereIn('mentor_id', parties.mentorIds).orWhere('student_id', parties.studentId))
     .where('status', 'pending_payment')
     .where('hold_expires_at', '<=', new Date(now))
     .where('start_at', '<', new Date(end))
     .where('end_at', '>', new Date(start))
     .where('start_at', '>', new Date(start - LONGEST_SESSION_MS))
-    .update({ status: 'expired', cancellation_reason: LAPSED_HOLD_REASON, updated_at: new Date(now) });
+    .update({ status: 'expired', cancellation_reason: LAPSED_HOLD_REASON, updated_at: new Date(now) })
+    .returning('id');
+  for (const row of released) {
+    await recordBookingEvent(trx, now, 'booking.expired', typeof row === 'object' ? row.id : row);
+  }
 }
 
 /** Serialises concurrent bookings of the same mentors on PostgreSQL; SQLite has one writer anyway. */

@@ -37,6 +37,7 @@ import {
   storedAnswerOf,
 } from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
+import { type BookingEventPayload, recordBookingEvent, recordBookingEvents } from './outbox.js';
 import {
   afterCancel,
   type BookingPaymentColumns,
@@ -234,6 +235,35 @@ async function insertBooking(
     const booking = { id: bookingId, priceMinor: plan.priceMinor, currency, holdExpiresAt };
     await insertPendingPayment(trx, ctx.payments, booking, createdAt);
   }
+  const payload: BookingEventPayload = {
+    booking_id: bookingId,
+    student_id: plan.studentId,
+    mentor_id: mentorId,
+    area_id: plan.areaId,
+    start: plan.start,
+    end: plan.end,
+    duration_minutes: plan.durationMinutes,
+    price_minor: plan.priceMinor,
+    currency: ctx.config.pricing.currency,
+    status: holdExpiresAt === null ? 'confirmed' : 'pending_payment',
+    created_at: createdAt,
+    sequence: 0,
+    previous: null,
+    reason: null,
+    refund_minor: null,
+    was_confirmed: false,
+  };
+  // A session that needs no payment is confirmed as it is made: both events, in one statement.
+  await recordBookingEvents(
+    trx,
+    createdAt,
+    holdExpiresAt === null
+      ? [
+          { type: 'booking.created', payload },
+          { type: 'booking.confirmed', payload },
+        ]
+      : [{ type: 'booking.created', payload }],
+  );
   return { bookingId, mentorId, plan, createdAt, holdExpiresAt };
 }
 
@@ -690,6 +720,8 @@ interface ActiveBooking {
   end: number;
   duration_minutes: number;
   price_minor: number;
+  /** As stored: `confirmed`, or `pending_payment` for a hold being cancelled */
+  status: string;
 }
 
 /**
@@ -782,7 +814,12 @@ export async function cancelBooking(
         updated_at: now,
       });
     await recordChange(ctx, trx, booking, { kind: 'cancelled', reason: input.reason });
-    return settlePaymentOnCancel(trx, booking.id, ctx.now());
+    const work = await settlePaymentOnCancel(trx, booking.id, ctx.now());
+    await recordBookingEvent(trx, ctx.now(), 'booking.cancelled', booking.id, {
+      was_confirmed: booking.status === 'confirmed',
+      refund_minor: work && 'refundPaymentId' in work ? work.refundMinor : null,
+    });
+    return work;
   });
   ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking cancelled');
   // The refund is asked for once the cancellation holds; one the provider cannot take now is retried.
@@ -879,6 +916,9 @@ export async function rescheduleBooking(
         .catch((error) => rethrowOverlap(error, [mentor]));
       const to = { start, end, priceMinor: plan.priceMinor };
       await recordChange(ctx, trx, booking, { kind: 'rescheduled', to });
+      await recordBookingEvent(trx, ctx.now(), 'booking.rescheduled', booking.id, {
+        previous: { start: booking.start, end: booking.end },
+      });
       return true;
     }),
   );

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/connection.js';
 import type { AnswerCache } from './answer-cache.js';
+import type { WebhookSender } from './notification-ports.js';
 import type { PasswordHasher } from './passwords.js';
 import type { PaymentProvider } from './payment-provider.js';
 
@@ -37,4 +38,8 @@ export interface ServiceContext {
   answers: AnswerCache;
   /** The payment provider's adapter when payments are on (`PAYMENT_PROVIDER`), else null */
   payments: PaymentProvider | null;
+  /** Delivers outgoing webhooks; here for checking and signing up endpoints */
+  webhooks: WebhookSender;
+  /** `scheme://host` as the caller reached this server, for links when PUBLIC_BASE_URL is unset */
+  origin: string;
 }

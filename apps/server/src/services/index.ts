@@ -17,6 +17,7 @@ import {
   listBookings,
   rescheduleBooking,
 } from './bookings.js';
+import { bookingCalendar, calendarFeed, createCalendarFeed } from './calendars.js';
 import { checkReadiness, getPricing, listAreas } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import {
@@ -28,10 +29,17 @@ import {
   setAvailability,
   updateMentor,
 } from './mentors.js';
+import { listOutbox, retryDelivery } from './outbox-admin.js';
 import { receiveStripeEvent } from './payment-events.js';
 import { listPayments } from './payment-list.js';
 import { searchSlots } from './slots.js';
 import { createStudent, getStudent, updateStudent } from './students.js';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookAttempts,
+  listWebhookEndpoints,
+} from './webhook-endpoints.js';
 
 export { authorize } from './access.js';
 export { actorOf } from './auth.js';
@@ -91,4 +99,12 @@ export const handlers: Handlers = {
     history: bookingHistory,
   },
   payments: { list: listPayments, stripeWebhook: receiveStripeEvent },
+  calendars: { booking: bookingCalendar, createFeed: (ctx) => createCalendarFeed(ctx), feed: calendarFeed },
+  webhooks: {
+    create: createWebhookEndpoint,
+    list: (ctx) => listWebhookEndpoints(ctx),
+    delete: deleteWebhookEndpoint,
+    attempts: listWebhookAttempts,
+  },
+  outbox: { list: listOutbox, retry: retryDelivery },
 };

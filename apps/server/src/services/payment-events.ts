@@ -11,6 +11,7 @@ import { withClockStopped } from './answer-cache.js';
 import { lockMentors, overlapPartyOf, releaseLapsedHolds } from './booking-guard.js';
 import type { ServiceContext } from './context.js';
 import { AppError } from './errors.js';
+import { recordBookingEvent } from './outbox.js';
 import {
   type CheckoutSessionState,
   type ProviderEvent,
@@ -131,6 +132,9 @@ async function applySettledRefund(
     await trx('payments')
       .where('id', payment.id)
       .update({ refund_status: 'succeeded', refunded_at: now, updated_at: now });
+    await recordBookingEvent(trx, ctx.now(), 'payment.refunded', payment.booking_id, {
+      refund_minor: Number(payment.refund_amount_minor ?? payment.paid_amount_minor ?? payment.amount_minor),
+    });
     return { outcome: 'applied', detail: 'refund succeeded' };
   }
   if (refund.status === 'failed' || refund.status === 'canceled') {
@@ -263,6 +267,7 @@ async function applyPaidCheckout(
     await trx('payments')
       .where('id', payment.id)
       .update({ ...paid, status: 'paid' });
+    await recordBookingEvent(trx, now, 'booking.confirmed', booking.id);
     return { outcome: 'applied', detail: 'confirmed' };
   }
   const lapsed = booking.status === 'pending_payment' || booking.status === 'expired';
@@ -272,6 +277,7 @@ async function applyPaidCheckout(
     await trx('payments')
       .where('id', payment.id)
       .update({ ...paid, status: 'paid' });
+    await recordBookingEvent(trx, now, 'booking.confirmed', booking.id);
     return { outcome: 'applied', detail: 'confirmed late' };
   }
   if (lapsed) {
@@ -289,6 +295,11 @@ async function applyPaidCheckout(
   }
   await trx('payments').where('id', payment.id).update(paid);
   await markForRefund(trx, { ...payment, paid_amount_minor: checkout.amountTotal }, now);
+  // A hold written down as expired before now had its event then; this one expires it now.
+  if (booking.status === 'pending_payment')
+    await recordBookingEvent(trx, now, 'booking.expired', booking.id, {
+      refund_minor: Number(checkout.amountTotal),
+    });
   return { outcome: 'applied', detail: 'refunded', refundPaymentId: payment.id };
 }
 
@@ -348,6 +359,7 @@ async function applyUnpaidCheckout(
     await trx('bookings')
       .where('id', booking.id)
       .update({ status: 'expired', cancellation_reason: 'The checkout ended unpaid', updated_at: now });
+    await recordBookingEvent(trx, ctx.now(), 'booking.expired', booking.id);
   }
   return { outcome: 'applied', detail: 'released' };
 }

@@ -9,6 +9,7 @@ import { MINUTE_MS, toIsoUtc } from '../domain/time.js';
 import { LAPSED_HOLD_REASON } from './booking-guard.js';
 import type { Logger, ServiceContext } from './context.js';
 import { AppError } from './errors.js';
+import { recordBookingEvent } from './outbox.js';
 import { type PaymentProvider, PaymentProviderError } from './payment-provider.js';
 import { type Repeating, repeatEvery } from './repeating.js';
 
@@ -270,11 +271,13 @@ export async function releaseUnstartedHold(
     const released = await trx('bookings')
       .where({ id: bookingId, status: 'pending_payment' })
       .update({ status: 'expired', cancellation_reason: UNSTARTED_PAYMENT_REASON, updated_at: now });
-    if (released > 0)
+    if (released > 0) {
       await trx('payments').where({ booking_id: bookingId, status: 'pending' }).update({
         status: 'expired',
         updated_at: now,
       });
+      await recordBookingEvent(trx, ctx.now(), 'booking.expired', bookingId);
+    }
     await alsoUndo(trx);
   });
 }
@@ -305,6 +308,7 @@ export interface PaymentRow {
   paid_amount_minor: number | null;
   refund_status: RefundStatus | null;
   refund_id: string | null;
+  refund_amount_minor?: number | null;
   created_at: unknown;
 }
 
@@ -316,7 +320,7 @@ export async function paymentOfBooking(
 }
 
 /** What must happen at the provider once a cancellation has committed. */
-export type AfterCancel = { refundPaymentId: number } | { closeCheckout: string } | null;
+export type AfterCancel = { refundPaymentId: number; refundMinor: number } | { closeCheckout: string } | null;
 
 /**
  * In the cancellation's transaction: a paid session's payment is marked for a full refund (made at
@@ -331,7 +335,10 @@ export async function settlePaymentOnCancel(
   if (!payment) return null;
   if (payment.status === 'paid') {
     await markForRefund(trx, payment, now);
-    return { refundPaymentId: payment.id };
+    return {
+      refundPaymentId: payment.id,
+      refundMinor: Number(payment.paid_amount_minor ?? payment.amount_minor),
+    };
   }
   if (payment.status === 'pending') {
     await trx('payments')
@@ -404,16 +411,24 @@ export async function settleRefund(deps: PaymentDeps, paymentId: number): Promis
       idempotencyKey: refundKeyOf(payment),
     });
     const failed = refund.status === 'failed' || refund.status === 'canceled';
-    await deps.db
-      .knex('payments')
-      .where('id', paymentId)
-      .update({
-        refund_id: refund.refundId,
-        refund_status: refund.status === 'succeeded' ? 'succeeded' : failed ? 'failed' : 'pending',
-        refunded_at: refund.status === 'succeeded' ? now() : null,
-        ...(failed ? { flag: `The provider reports the refund ${refund.status}: refund it by hand` } : {}),
-        updated_at: now(),
-      });
+    await deps.db.knex.transaction(async (trx) => {
+      // Only the first writer of this refund's outcome tells anyone: another process may have
+      // asked the provider with the same key at the same time and got the same refund.
+      const settled = await trx('payments')
+        .where({ id: paymentId, refund_status: 'pending' })
+        .whereNull('refund_id')
+        .update({
+          refund_id: refund.refundId,
+          refund_status: refund.status === 'succeeded' ? 'succeeded' : failed ? 'failed' : 'pending',
+          refunded_at: refund.status === 'succeeded' ? now() : null,
+          ...(failed ? { flag: `The provider reports the refund ${refund.status}: refund it by hand` } : {}),
+          updated_at: now(),
+        });
+      if (settled > 0 && refund.status === 'succeeded')
+        await recordBookingEvent(trx, deps.now(), 'payment.refunded', payment.booking_id, {
+          refund_minor: Number(payment.refund_amount_minor),
+        });
+    });
   } catch (error) {
     if (error instanceof PaymentProviderError && error.retryable) {
       deps.log.warn({ err: error, event: 'refund_retry', paymentId }, 'refund will be tried again');
@@ -462,10 +477,12 @@ export async function keepPayments(deps: PaymentDeps): Promise<{ expired: number
         .where({ id, status: 'pending_payment' })
         .where('hold_expires_at', '<=', now)
         .update({ status: 'expired', cancellation_reason: LAPSED_HOLD_REASON, updated_at: now });
-      if (count > 0)
+      if (count > 0) {
         await trx('payments')
           .where({ booking_id: id, status: 'pending' })
           .update({ status: 'expired', updated_at: now });
+        await recordBookingEvent(trx, deps.now(), 'booking.expired', id);
+      }
       return count;
     });
   }

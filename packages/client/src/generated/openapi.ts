@@ -544,8 +544,293 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bookings/{id}/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One session as a calendar file
+         * @description The session as an iCalendar (RFC 5545) event, to add to a calendar: its `UID` is the same in every invitation email about this booking, and `SEQUENCE` rises with each change, so calendars update the one event. A cancelled or expired session comes with `STATUS:CANCELLED`. Times are in UTC. Participants and admins only.
+         */
+        get: operations["calendars.booking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a private calendar subscription URL
+         * @description For a student or a mentor: a URL that serves their sessions (from 30 days ago on, cancelled ones left out) as an iCalendar feed, without a bearer token, so Google, Apple and Outlook calendars can subscribe to it. Each call makes a new URL and the previous one stops working at once (if a URL leaked, ask again).
+         */
+        post: operations["calendars.createFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calendar-feeds/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A private calendar feed (for calendar apps)
+         * @description What a calendar app fetches from the URL that `POST /api/me/calendar-feed` gave: the owner’s sessions as iCalendar events. The URL is the credential: no bearer token is needed, and an unknown or replaced one answers 404.
+         */
+        get: operations["calendars.feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The endpoints that receive events, oldest first, without their secrets.
+         */
+        get: operations["webhooks.list"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to booking events
+         * @description Events of the chosen types are POSTed to `url` as JSON (see the `webhooks` section of this document for each payload), signed per the Standard Webhooks specification with the `secret` of this answer, which is shown only here. A delivery that does not get a 2xx within 5 seconds is retried with exponential backoff (about 10 s, 30 s, 90 s … up to an hour apart, 8 tries over about two hours) under the same `webhook-id`, then kept as a dead letter (`GET /api/outbox?status=failed`). Only http(s) URLs; in production, private, loopback and link-local destinations are refused (422 `webhook_url_refused`) unless `WEBHOOK_ALLOW_PRIVATE=true`.
+         */
+        post: operations["webhooks.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a webhook endpoint
+         * @description No further events are delivered to it, including retries still waiting. Its past attempts stay readable. Answers the endpoint as it was.
+         */
+        delete: operations["webhooks.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Delivery attempts to a webhook endpoint
+         * @description Every try at delivering an event to this endpoint, newest first: when, the HTTP status the endpoint answered (or the error when none came), and how long it took.
+         */
+        get: operations["webhooks.attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List outgoing messages (emails and webhooks)
+         * @description What the outbox delivers about bookings, newest first. `status=failed` lists the dead letters: messages whose every try failed (8 tries over about two hours), which an admin can send again with `POST /api/outbox/{id}/retry`.
+         */
+        get: operations["outbox.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed message again
+         * @description Puts a `failed` (or `skipped`) message back to `pending` with a fresh round of tries, due at once; a webhook keeps its `webhook-id`, so a receiver that did get it before can tell. A message that is `pending` or `sent` answers 409 `delivery_not_retryable`.
+         */
+        post: operations["outbox.retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "booking.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.created` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.booking.created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.confirmed` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.booking.confirmed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.rescheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.rescheduled` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.booking.rescheduled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.cancelled` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.booking.cancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `booking.expired` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.booking.expired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payment.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `payment.refunded` event
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         */
+        post: operations["webhook.payment.refunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description A student creates their own account. */
@@ -882,6 +1167,71 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @example booking.confirmed
+         * @enum {string}
+         */
+        WebhookEventType: "booking.created" | "booking.confirmed" | "booking.rescheduled" | "booking.cancelled" | "booking.expired" | "payment.refunded";
+        /**
+         * @description `pending`: waiting for its time (a reminder) or its next try; `sent`: delivered; `failed`: every try failed, a dead letter an admin may retry; `skipped`: no longer to send (a reminder of a session moved or cancelled, a recipient without an email address, an endpoint deleted, email off)
+         * @example failed
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "sent" | "failed" | "skipped";
+        /** @description The booking as the change left it, at the moment of the change. */
+        BookingEventData: {
+            /** @example 42 */
+            booking_id: number;
+            /** @example 7 */
+            student_id: number;
+            /** @example 3 */
+            mentor_id: number;
+            /**
+             * @description The area the session was booked for; null when the mentor was picked without one
+             * @example Equity Research
+             */
+            area_of_expertise: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            start_time: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T14:00:00.000Z
+             */
+            end_time: string;
+            /**
+             * @description Minutes: 30, 45 or 60
+             * @example 30
+             * @enum {integer}
+             */
+            duration: 30 | 45 | 60;
+            /**
+             * @description Amount in rupees (major units); stored by the server as integer paise
+             * @example 2000
+             */
+            cost: number;
+            /** @example INR */
+            currency: string;
+            status: components["schemas"]["BookingStatus"];
+            /**
+             * @description On `booking.rescheduled`, the start before the move; null otherwise
+             * @example null
+             */
+            previous_start_time: string | null;
+            /**
+             * @description Why it was cancelled or expired, when known
+             * @example null
+             */
+            reason: string | null;
+            /**
+             * @description On `payment.refunded` (and a cancellation that refunds), the amount returned, in rupees
+             * @example null
+             */
+            refund: number | null;
+        };
         /** @description The process answers. */
         Health: {
             /**
@@ -934,7 +1284,7 @@ export interface components {
          * @example slot_taken
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "malformed_json" | "invalid_signature" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "payments_off" | "method_not_allowed" | "request_timeout" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "price_changed" | "rate_limited" | "headers_too_large" | "internal_error" | "not_ready" | "service_busy" | "storage_unavailable" | "payment_unavailable";
+        ErrorCode: "invalid_request" | "malformed_json" | "invalid_signature" | "unauthenticated" | "invalid_credentials" | "forbidden" | "not_found" | "route_not_found" | "payments_off" | "method_not_allowed" | "request_timeout" | "email_taken" | "account_exists" | "slot_taken" | "student_busy" | "no_mentor_available" | "booking_not_active" | "delivery_not_retryable" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unknown_area" | "area_not_offered" | "outside_availability" | "off_grid" | "in_the_past" | "too_soon" | "beyond_horizon" | "price_mismatch" | "idempotency_key_reused" | "booking_started" | "change_cutoff_passed" | "daily_limit_reached" | "webhook_url_refused" | "price_changed" | "rate_limited" | "headers_too_large" | "internal_error" | "not_ready" | "service_busy" | "storage_unavailable" | "payment_unavailable";
         FieldError: {
             /**
              * @description JSON-pointer-like path of the invalid field
@@ -1541,6 +1891,140 @@ export interface components {
              * @enum {string}
              */
             outcome: "applied" | "duplicate" | "ignored";
+        };
+        /**
+         * @description An iCalendar (RFC 5545) document
+         * @example BEGIN:VCALENDAR
+         *     VERSION:2.0
+         *     PRODID:-//Mentor sessions//scheduling//EN
+         *     METHOD:PUBLISH
+         *     BEGIN:VEVENT
+         *     UID:booking-42-1764321000000@sessions.example.com
+         *     SEQUENCE:0
+         *     DTSTAMP:20261128T100000Z
+         *     DTSTART:20261201T133000Z
+         *     DTEND:20261201T140000Z
+         *     SUMMARY:Equity Research session
+         *     STATUS:CONFIRMED
+         *     END:VEVENT
+         *     END:VCALENDAR
+         */
+        CalendarText: string;
+        /** @description A private subscription URL for your sessions. */
+        CalendarFeed: {
+            /**
+             * @description Your private calendar URL (iCalendar): subscribe to it in Google, Apple or Outlook calendar. Anyone with it sees your sessions: keep it private; asking again gives a new one and the old stops working
+             * @example https://sessions.example.com/api/calendar-feeds/kJ3p9_Xq2ZrT8vY1wLmN4cB6dF0gH5sA.ics
+             */
+            url: string;
+        };
+        /** @description A new endpoint, with its secret (shown once). */
+        CreatedWebhookEndpoint: {
+            /** @example 1 */
+            id: number;
+            /** @example https://partner.example.com/hooks/mentor-sessions */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            /** @example CRM sync */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description The signing secret (`whsec_…`). Shown only in this answer: store it now
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** @description A third party’s subscription to booking events. */
+        WebhookEndpoint: {
+            /** @example 1 */
+            id: number;
+            /** @example https://partner.example.com/hooks/mentor-sessions */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            /** @example CRM sync */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            created_at: string;
+        };
+        /** @description One try at delivering an event to an endpoint. */
+        WebhookAttempt: {
+            /** @example 1 */
+            id: number;
+            /** @example 1 */
+            delivery_id: number;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @example 1 */
+            booking_id: number;
+            /**
+             * @description The `webhook-id` header sent
+             * @example msg_2b7c9f0e1d4a
+             */
+            webhook_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            attempted_at: string;
+            /** @example false */
+            succeeded: boolean;
+            /**
+             * @description The endpoint’s HTTP status; null when no answer came (timeout, refused connection)
+             * @example 500
+             */
+            response_status: number | null;
+            /** @example answered 500 */
+            error: string | null;
+            /** @example 87 */
+            duration_ms: number;
+        };
+        /** @description One message the outbox delivers: an email or a webhook. */
+        OutboxDelivery: {
+            /** @example 1 */
+            id: number;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @example 1 */
+            booking_id: number;
+            /**
+             * @example webhook
+             * @enum {string}
+             */
+            channel: "email" | "webhook";
+            /**
+             * @description Whom an email is for; null for webhooks
+             * @example null
+             */
+            recipient: ("student" | "mentor") | null;
+            /** @example 1 */
+            webhook_endpoint_id: number | null;
+            /**
+             * @description What is sent: an email (`confirmed`, `rescheduled`, `cancelled`, `reminder`, `expired`) or the event type
+             * @example booking.confirmed
+             */
+            message: string;
+            status: components["schemas"]["DeliveryStatus"];
+            /** @example 8 */
+            attempts: number;
+            /** @example answered 503 */
+            last_error: string | null;
+            /**
+             * @description When a `pending` delivery is next tried (or a reminder is due)
+             * @example null
+             */
+            next_attempt_at: string | null;
+            /** @example null */
+            sent_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            created_at: string;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindowOutput: {
@@ -5206,6 +5690,1367 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    "calendars.booking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One session as a calendar file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example BEGIN:VCALENDAR
+                     *     VERSION:2.0
+                     *     PRODID:-//Mentor sessions//scheduling//EN
+                     *     METHOD:PUBLISH
+                     *     BEGIN:VEVENT
+                     *     UID:booking-42-1764321000000@sessions.example.com
+                     *     SEQUENCE:0
+                     *     DTSTAMP:20261128T100000Z
+                     *     DTSTART:20261201T133000Z
+                     *     DTEND:20261201T140000Z
+                     *     SUMMARY:Equity Research session
+                     *     STATUS:CONFIRMED
+                     *     END:VEVENT
+                     *     END:VCALENDAR
+                     */
+                    "text/calendar": components["schemas"]["CalendarText"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendars.createFeed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a private calendar subscription URL */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://sessions.example.com/api/calendar-feeds/kJ3p9_Xq2ZrT8vY1wLmN4cB6dF0gH5sA.ics"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "calendars.feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret part of the feed URL, with `.ics` */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A private calendar feed (for calendar apps) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example BEGIN:VCALENDAR
+                     *     VERSION:2.0
+                     *     PRODID:-//Mentor sessions//scheduling//EN
+                     *     METHOD:PUBLISH
+                     *     BEGIN:VEVENT
+                     *     UID:booking-42-1764321000000@sessions.example.com
+                     *     SEQUENCE:0
+                     *     DTSTAMP:20261128T100000Z
+                     *     DTSTART:20261201T133000Z
+                     *     DTEND:20261201T140000Z
+                     *     SUMMARY:Equity Research session
+                     *     STATUS:CONFIRMED
+                     *     END:VEVENT
+                     *     END:VCALENDAR
+                     */
+                    "text/calendar": components["schemas"]["CalendarText"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List webhook endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "url": "https://partner.example.com/hooks/mentor-sessions",
+                     *         "events": [
+                     *           "booking.confirmed"
+                     *         ],
+                     *         "description": "CRM sync",
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://partner.example.com/hooks/mentor-sessions",
+                 *       "events": [
+                 *         "booking.confirmed",
+                 *         "booking.cancelled"
+                 *       ],
+                 *       "description": "CRM sync"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description An http(s) URL. In production, private, loopback and link-local destinations are refused unless `WEBHOOK_ALLOW_PRIVATE=true`
+                     * @example https://partner.example.com/hooks/mentor-sessions
+                     */
+                    url: string;
+                    /**
+                     * @description The event types to deliver
+                     * @example [
+                     *       "booking.confirmed",
+                     *       "booking.cancelled"
+                     *     ]
+                     */
+                    events: components["schemas"]["WebhookEventType"][];
+                    /**
+                     * @description A note for admins
+                     * @example CRM sync
+                     */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Subscribe an endpoint to booking events */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://partner.example.com/hooks/mentor-sessions",
+                     *       "events": [
+                     *         "booking.confirmed"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "created_at": "2026-12-01T13:30:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `webhook_url_refused`: That webhook URL cannot be delivered to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a webhook endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "url": "https://partner.example.com/hooks/mentor-sessions",
+                     *       "events": [
+                     *         "booking.confirmed"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhooks.attempts": {
+        parameters: {
+            query?: {
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivery attempts to a webhook endpoint */
+            200: {
+                headers: {
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "delivery_id": 1,
+                     *         "event_type": "booking.confirmed",
+                     *         "booking_id": 1,
+                     *         "webhook_id": "msg_2b7c9f0e1d4a",
+                     *         "attempted_at": "2026-12-01T13:30:00.000Z",
+                     *         "succeeded": false,
+                     *         "response_status": 500,
+                     *         "error": "answered 500",
+                     *         "duration_ms": 87
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["WebhookAttempt"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "outbox.list": {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state (`failed`: dead letters) */
+                status?: components["schemas"]["DeliveryStatus"];
+                /** @description Only emails or only webhooks */
+                channel?: "email" | "webhook";
+                /** @description Only the messages about this booking */
+                booking_id?: number;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List outgoing messages (emails and webhooks) */
+            200: {
+                headers: {
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "event_type": "booking.confirmed",
+                     *         "booking_id": 1,
+                     *         "channel": "webhook",
+                     *         "recipient": null,
+                     *         "webhook_endpoint_id": 1,
+                     *         "message": "booking.confirmed",
+                     *         "status": "failed",
+                     *         "attempts": 8,
+                     *         "last_error": "answered 503",
+                     *         "next_attempt_at": null,
+                     *         "sent_at": null,
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["OutboxDelivery"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "outbox.retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Send a failed message again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "event_type": "booking.confirmed",
+                     *       "booking_id": 1,
+                     *       "channel": "webhook",
+                     *       "recipient": null,
+                     *       "webhook_endpoint_id": 1,
+                     *       "message": "booking.confirmed",
+                     *       "status": "failed",
+                     *       "attempts": 8,
+                     *       "last_error": "answered 503",
+                     *       "next_attempt_at": null,
+                     *       "sent_at": null,
+                     *       "created_at": "2026-12-01T13:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OutboxDelivery"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `delivery_not_retryable`: Only a failed or skipped delivery can be retried */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "webhook.booking.created": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "booking.created",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example booking.created
+                     * @constant
+                     */
+                    type: "booking.created";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhook.booking.confirmed": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "booking.confirmed",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example booking.confirmed
+                     * @constant
+                     */
+                    type: "booking.confirmed";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhook.booking.rescheduled": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "booking.rescheduled",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example booking.rescheduled
+                     * @constant
+                     */
+                    type: "booking.rescheduled";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhook.booking.cancelled": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "booking.cancelled",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example booking.cancelled
+                     * @constant
+                     */
+                    type: "booking.cancelled";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhook.booking.expired": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "booking.expired",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example booking.expired
+                     * @constant
+                     */
+                    type: "booking.expired";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhook.payment.refunded": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message id: the same on every retry of this message */
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                /** @description Space-separated `v1,<base64 signature>` values */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "payment.refunded",
+                 *       "timestamp": "2026-11-28T10:00:00.000Z",
+                 *       "data": {
+                 *         "booking_id": 42,
+                 *         "student_id": 7,
+                 *         "mentor_id": 3,
+                 *         "area_of_expertise": "Equity Research",
+                 *         "start_time": "2026-12-01T13:30:00.000Z",
+                 *         "end_time": "2026-12-01T14:00:00.000Z",
+                 *         "duration": 30,
+                 *         "cost": 2000,
+                 *         "currency": "INR",
+                 *         "status": "confirmed",
+                 *         "previous_start_time": null,
+                 *         "reason": null,
+                 *         "refund": null
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @example payment.refunded
+                     * @constant
+                     */
+                    type: "payment.refunded";
+                    /**
+                     * Format: date-time
+                     * @description When the change happened (the same on every retry)
+                     * @example 2026-11-28T10:00:00.000Z
+                     */
+                    timestamp: string;
+                    data: components["schemas"]["BookingEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: received. Anything else, or no answer within 5 s, is retried */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

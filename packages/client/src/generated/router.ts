@@ -7,6 +7,7 @@
  */
 import type { TRPCBuiltRouter, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
 import type {
+  DocumentAnswerOf,
   IdempotencyKeyInput,
   JsonAnswerOf,
   JsonBodyOf,
@@ -203,6 +204,60 @@ export type AppRouterRecord = {
     list: TRPCQueryProcedure<{
       input: ProcedureInput<QueryOf<operations['payments.list']>>;
       output: JsonAnswerOf<operations['payments.list'], 200>;
+      meta: object;
+    }>;
+  };
+  calendars: {
+    /** One session as a calendar file */
+    booking: TRPCQueryProcedure<{
+      input: ProcedureInput<PathOf<operations['calendars.booking']>>;
+      output: DocumentAnswerOf<operations['calendars.booking'], 200, 'text/calendar'>;
+      meta: object;
+    }>;
+    /** Get a private calendar subscription URL */
+    createFeed: TRPCMutationProcedure<{
+      input: undefined;
+      output: JsonAnswerOf<operations['calendars.createFeed'], 201>;
+      meta: object;
+    }>;
+  };
+  webhooks: {
+    /** Subscribe an endpoint to booking events */
+    create: TRPCMutationProcedure<{
+      input: ProcedureInput<JsonBodyOf<operations['webhooks.create']>>;
+      output: JsonAnswerOf<operations['webhooks.create'], 201>;
+      meta: object;
+    }>;
+    /** List webhook endpoints */
+    list: TRPCQueryProcedure<{
+      input: undefined;
+      output: JsonAnswerOf<operations['webhooks.list'], 200>;
+      meta: object;
+    }>;
+    /** Remove a webhook endpoint */
+    delete: TRPCMutationProcedure<{
+      input: ProcedureInput<PathOf<operations['webhooks.delete']>>;
+      output: JsonAnswerOf<operations['webhooks.delete'], 200>;
+      meta: object;
+    }>;
+    /** Delivery attempts to a webhook endpoint */
+    attempts: TRPCQueryProcedure<{
+      input: ProcedureInput<PathOf<operations['webhooks.attempts']> & QueryOf<operations['webhooks.attempts']>>;
+      output: Page<JsonAnswerOf<operations['webhooks.attempts'], 200>>;
+      meta: object;
+    }>;
+  };
+  outbox: {
+    /** List outgoing messages (emails and webhooks) */
+    list: TRPCQueryProcedure<{
+      input: ProcedureInput<QueryOf<operations['outbox.list']>>;
+      output: Page<JsonAnswerOf<operations['outbox.list'], 200>>;
+      meta: object;
+    }>;
+    /** Send a failed message again */
+    retry: TRPCMutationProcedure<{
+      input: ProcedureInput<PathOf<operations['outbox.retry']>>;
+      output: JsonAnswerOf<operations['outbox.retry'], 200>;
       meta: object;
     }>;
   };

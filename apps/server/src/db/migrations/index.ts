@@ -6,6 +6,7 @@ import * as boundedOverlapTriggers from './004_bounded_overlap_triggers.js';
 import * as loginAttemptsPerClient from './005_login_attempts_per_client.js';
 import * as bookingChangePrices from './006_booking_change_prices.js';
 import * as paymentHolds from './007_payment_holds.js';
+import * as notifications from './008_notifications.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['005_login_attempts_per_client', loginAttemptsPerClient],
   ['006_booking_change_prices', bookingChangePrices],
   ['007_payment_holds', paymentHolds],
+  ['008_notifications', notifications],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
