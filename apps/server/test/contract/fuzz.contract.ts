@@ -2,6 +2,7 @@ import { allOperations } from '@mentor-scheduling/contracts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/notification-peers.js';
 import { startPaymentsApp } from '../support/payments.js';
 import { specViolationOf } from '../support/spec.js';
 import type { Hints } from './support/arbitraries.js';
@@ -39,10 +40,13 @@ const signedOperations = new Set(
     .map((operation) => operation.id),
 );
 const isSigned = (operation: SpecOperation) => signedOperations.has(operation.id);
+/** Operations that can end sessions: after one succeeds, a caller's token may be revoked. */
+const endsSessions = new Set(['auth.logout', 'auth.logoutAll', 'auth.changePassword', 'auth.revokeTokens']);
 type Caller = 'admin' | 'student' | 'mentor' | 'anonymous';
 
 describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
   let test: TestApp;
+  let partner: WebhookReceiver;
   let hints: Hints;
   let openSlots: OpenSlot[] = [];
   const tokens: Record<Caller, string | undefined> = {
@@ -53,6 +57,8 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
   };
   const report: string[] = [];
   const refusedValid = new Map<string, number>();
+  /** Feed addresses (`….ics`) that calendars.createFeed gave; most were replaced by a later one since. */
+  const issuedFeeds: string[] = [];
   let studentCount = 0;
 
   async function registerStudent(): Promise<string> {
@@ -80,10 +86,80 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
     return `Bearer ${answer.json().token}`;
   }
 
+  let mentorCount = 0;
+
+  /**
+   * A mentor of its own for the mentor caller once Rohan's token is gone: logging in as Rohan again
+   * may be refused by then, since the fuzzing's wrong current passwords count as failed logins.
+   */
+  async function signInNewMentor(): Promise<string> {
+    mentorCount += 1;
+    const asOperator = { authorization: operator };
+    const mentor = await test.app.inject({
+      method: 'POST',
+      url: '/api/mentors',
+      headers: asOperator,
+      payload: {
+        name: `Fuzz Mentor ${mentorCount}`,
+        areas_of_expertise: ['Equity Research'],
+        weekly: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, start: '19:00', end: '23:00' })),
+      },
+    });
+    expect(mentor.statusCode, mentor.body).toBe(201);
+    const credentials = {
+      email: `fuzz.mentor.${mentorCount}@callers.example.com`,
+      password: 'fuzz mentor password',
+    };
+    const account = await test.app.inject({
+      method: 'POST',
+      url: '/api/auth/accounts',
+      headers: asOperator,
+      payload: { ...credentials, role: 'mentor', mentor_id: mentor.json().id },
+    });
+    expect(account.statusCode, account.body).toBe(201);
+    const login = await test.app.inject({ method: 'POST', url: '/api/auth/login', payload: credentials });
+    expect(login.statusCode, login.body).toBe(200);
+    return `Bearer ${login.json().token}`;
+  }
+
+  /** A student or mentor token revoked by an earlier run is replaced, so their calls reach the rules. */
+  async function keepCallersSignedIn(): Promise<void> {
+    for (const caller of ['student', 'mentor'] as const) {
+      const answer = await test.app.inject({
+        method: 'GET',
+        url: '/api/auth/me',
+        headers: { authorization: tokens[caller] as string },
+      });
+      if (answer.statusCode === 401)
+        tokens[caller] = caller === 'student' ? await registerStudent() : await signInNewMentor();
+    }
+  }
+
   beforeAll(async () => {
-    test = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000000', RATE_LIMIT_MAX: '1000000' });
+    test = await startTestApp({
+      AUTH_RATE_LIMIT_MAX: '1000000',
+      RATE_LIMIT_MAX: '1000000',
+      // Webhook endpoints the fuzzing subscribes get deliveries; one failed try makes a dead letter
+      // (for outbox.retry to find) instead of retries that outlive the run.
+      OUTBOX_POLL_MS: '100',
+      OUTBOX_MAX_ATTEMPTS: '1',
+    });
+    // Subscribed endpoints point at this receiver (it knows no secret, so it answers 401: each
+    // delivery fails at once) or are refused; never a name to resolve or a host that may not answer.
+    partner = await startWebhookReceiver();
     const areas = (await test.app.inject({ method: 'GET', url: '/api/areas' })).json() as { name: string }[];
-    hints = hintsFor(areas.map((area) => area.name));
+    hints = {
+      ...hintsFor(areas.map((area) => area.name)),
+      url: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(partner.url) },
+        fc.constantFrom('ftp://files.example.com/hooks', 'mailto:partner@example.com'),
+        fc.string({ minLength: 1, maxLength: 40 }),
+      ),
+      // Read when a value is drawn, so calendars.feed meets the addresses issued before it ran.
+      token: fc
+        .nat()
+        .map((pick) => issuedFeeds[pick % Math.max(issuedFeeds.length, 1)] ?? `${'x'.repeat(43)}.ics`),
+    };
     const mentors = (await test.app.inject({ method: 'GET', url: '/api/mentors?limit=200' })).json() as {
       id: number;
       availability: string[];
@@ -109,6 +185,7 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
       ].join('\n'),
     );
     await test?.close();
+    await partner?.close();
   });
 
   /** The database invariant: no two confirmed sessions of one mentor, or of one student, overlap. */
@@ -145,6 +222,7 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
       const seen = new Map<string, number>();
 
       it('answers valid inputs with a documented status and body, never a 5xx', async () => {
+        await keepCallersSignedIn();
         const callers: Caller[] = ['admin', 'admin', 'student', 'mentor', 'anonymous'];
         await fc.assert(
           fc.asyncProperty(
@@ -163,11 +241,9 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
                 const key = `${operation.id} ${paths || answer.body.detail}`;
                 refusedValid.set(key, (refusedValid.get(key) ?? 0) + 1);
               }
-              // A logout revokes the caller's token: give the next run a fresh one.
-              if (operation.id === 'auth.logout' && answer.status === 200) {
-                if (caller === 'student') tokens.student = await registerStudent();
-                if (caller === 'mentor') tokens.mentor = await loginMentor();
-              }
+              if (endsSessions.has(operation.id) && answer.status === 200) await keepCallersSignedIn();
+              if (operation.id === 'calendars.createFeed' && answer.status === 201)
+                issuedFeeds.push(new URL(answer.body.url).pathname.split('/').pop() as string);
             },
           ),
           { seed, numRuns },

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { allOperations } from '@mentor-scheduling/contracts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { demo, NOW, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { demo, loginAs, NOW, startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { startWebhookReceiver } from '../support/notification-peers.js';
 import {
   type PaymentsTestApp,
   sessionOfCheckout,
@@ -13,6 +15,7 @@ import {
 } from '../support/payments.js';
 import { specViolationOf } from '../support/spec.js';
 import { brokenRequestArbitrary, canBreak, exampleCall, hintsFor } from './support/inputs.js';
+import { type OutboxLog, outboxLog } from './support/outbox-log.js';
 import { type PrismProxy, prismErrorType, startPrism } from './support/prism.js';
 import { type Answer, type OperationRequest, urlOf } from './support/requests.js';
 import { type SpecOperation, specDocument, specOperation, specOperations } from './support/spec-document.js';
@@ -27,7 +30,8 @@ import { type SpecOperation, specDocument, specOperation, specOperations } from 
  * Two proxies sit in front of the same server: `checked` validates requests and answers; `lenient`
  * validates answers only, so deliberately invalid requests (broken fields, a text body) reach the
  * server and its 400 and 415 answers are validated too. The server runs in this process on a temp
- * SQLite file with a clock this suite moves (to reach "started" and "too late to change" sessions).
+ * SQLite file with a clock this suite moves (to reach "started" and "too late to change" sessions);
+ * its outbox delivers webhooks to real receivers on loopback, one of which always fails.
  */
 
 /** Documented statuses no bounded run can provoke, per operation (`*`: every operation). */
@@ -47,6 +51,8 @@ const BODY_LIMIT = 16_384;
 const operator = `Bearer ${TEST_ADMIN_TOKEN}`;
 /** A token of the server's form that no account holds: answered 401 (500 once the database is gone). */
 const unknownToken = `Bearer mst_${'x'.repeat(43)}`;
+/** Who may call each operation (`Operation.access`): the spec says only whether a token is needed. */
+const accessOf = new Map(allOperations().map((operation) => [operation.id, operation.access]));
 
 /** `paying`: a checking proxy in front of a second server, one with payments on (Stripe's stand-in) */
 type Via = 'checked' | 'lenient' | 'paying';
@@ -70,18 +76,27 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
   let lenient: PrismProxy;
   let payments: PaymentsTestApp;
   let paying: PrismProxy;
+  let outbox: OutboxLog;
   const observed = new Map<string, Set<number>>();
   const observedCodes = new Map<string, Set<string>>();
   const tokens = { aarav: '', diya: '', rohan: '', admin: '', zoyaId: 0 };
 
   beforeAll(async () => {
+    outbox = outboxLog();
     test = await startTestApp(
       {
         BODY_LIMIT_BYTES: String(BODY_LIMIT),
         RATE_LIMIT_MAX: '5000',
         AUTH_RATE_LIMIT_MAX: '500',
+        // Webhooks go out within milliseconds of a booking, and one failed try is a dead letter at
+        // once (the clock this suite moves would never reach a backoff's next try).
+        OUTBOX_POLL_MS: '20',
+        OUTBOX_MAX_ATTEMPTS: '1',
+        // The dispatcher's `message delivered` lines are what the webhook test waits for.
+        LOG_LEVEL: 'info',
       },
       () => clock,
+      outbox.stream,
     );
     const upstream = await test.app.listen({ port: 0, host: '127.0.0.1' });
     payments = await startPaymentsApp({ RATE_LIMIT_MAX: '5000', AUTH_RATE_LIMIT_MAX: '500' });
@@ -167,15 +182,27 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
     ).toEqual([422, `${prismErrorType}UNPROCESSABLE_ENTITY`]);
   }
 
+  /**
+   * A token the operation's access lets through to its input checks: the operator's, unless admins
+   * may not call it (a calendar feed belongs to a student or a mentor), then a student's or a mentor's.
+   */
+  function allowedCaller(id: string): string {
+    const access = accessOf.get(id);
+    if (access === undefined || access === 'public' || access.includes('admin')) return operator;
+    return access.includes('student') ? tokens.aarav : tokens.rohan;
+  }
+
   async function login(email: string, password = 'demo-password'): Promise<string> {
     const answer = await call('auth.login', { body: { email, password } }, { expect: 200 });
     return `Bearer ${answer.body.token}`;
   }
 
-  it('is a proxy that fails answers departing from the spec (checked on a spec with one wrong type)', async () => {
+  it('is a proxy that fails answers departing from the spec (checked on a spec with wrong schemas)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prism-self-check-'));
     const wrong = structuredClone(specDocument) as any;
     wrong.components.schemas.Health.properties.uptime_seconds = { type: 'string' };
+    // Answers that are not JSON are checked too: a calendar no iCalendar text can be.
+    wrong.components.schemas.CalendarText = { type: 'string', pattern: '^NOT-ICALENDAR' };
     writeFileSync(join(dir, 'wrong.yaml'), stringify(wrong));
     const upstream = `http://127.0.0.1:${(test.app.server.address() as { port: number }).port}`;
     const proxy = await startPrism(upstream, { document: join(dir, 'wrong.yaml') });
@@ -184,6 +211,13 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
       const body = (await response.json()) as { type?: string };
       expect([response.status, body.type]).toEqual([500, `${prismErrorType}VIOLATIONS`]);
       expect(response.headers.get('sl-violations')).toContain('uptime_seconds');
+
+      const diya = await loginAs(test.api, 'diya.patel@example.com');
+      const feed = await test.api.post('/api/me/calendar-feed', undefined, diya);
+      const calendar = await fetch(`${proxy.url}${new URL(feed.body.url).pathname}`);
+      const refusal = (await calendar.json()) as { type?: string };
+      expect([calendar.status, refusal.type]).toEqual([500, `${prismErrorType}VIOLATIONS`]);
+      expect(calendar.headers.get('sl-violations')).toContain('NOT-ICALENDAR');
     } finally {
       await proxy.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -615,10 +649,168 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
     await call(webhook, { headers: goodSignature }, { raw, expect: 404, code: 'payments_off' });
   });
 
+  it('puts sessions in calendars and tells subscribed endpoints, through the outbox and its dead letters', async () => {
+    const partner = await startWebhookReceiver();
+    const brokenPartner = await startWebhookReceiver();
+    brokenPartner.failNext(Number.POSITIVE_INFINITY);
+    try {
+      // Endpoints first: an event reaches the endpoints subscribed when the outbox fans it out.
+      const subscription = (url: string) => ({
+        body: { url, events: ['booking.confirmed'], description: 'CRM sync' },
+      });
+      const created = await call('webhooks.create', subscription(partner.url), { as: operator, expect: 201 });
+      expect(created.body.secret).toMatch(/^whsec_/);
+      partner.secret = created.body.secret;
+      const broken = await call('webhooks.create', subscription(brokenPartner.url), {
+        as: operator,
+        expect: 201,
+      });
+      brokenPartner.secret = broken.body.secret;
+      await call('webhooks.create', subscription('ftp://files.example.com/hooks'), {
+        as: operator,
+        expect: 422,
+        code: 'webhook_url_refused',
+      });
+      await call('webhooks.create', subscription(partner.url), { as: tokens.aarav, expect: 403 });
+      const listed = await call('webhooks.list', {}, { as: operator, expect: 200 });
+      expect(listed.body.map((endpoint: { id: number }) => endpoint.id)).toEqual(
+        expect.arrayContaining([created.body.id, broken.body.id]),
+      );
+      expect(listed.body.some((endpoint: object) => 'secret' in endpoint)).toBe(false);
+      await call('webhooks.list', {}, { as: tokens.aarav, expect: 403 });
+
+      const booked = await call(
+        'bookings.create',
+        { body: { mentor_id: demo.rohan, start_time: '2026-12-03T20:00:00+05:30', duration: 30 } },
+        { as: tokens.aarav, expect: 201 },
+      );
+      const bookingId = booked.body.booking_id as number;
+
+      const calendarFile = await call(
+        'calendars.booking',
+        { path: { id: bookingId } },
+        { as: tokens.aarav, expect: 200 },
+      );
+      expect(calendarFile.contentType).toMatch(/^text\/calendar/);
+      expect(calendarFile.body).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*UID:[\s\S]*END:VCALENDAR\r\n$/);
+      await call('calendars.booking', { path: { id: bookingId } }, { as: tokens.diya, expect: 403 });
+      await call('calendars.booking', { path: { id: 999_999 } }, { as: operator, expect: 404 });
+
+      // A feed URL works without a bearer token; asking again replaces it and the old one is gone.
+      const feedToken = (url: string) => new URL(url).pathname.split('/').pop() as string;
+      const first = await call('calendars.createFeed', {}, { as: tokens.aarav, expect: 201 });
+      const feed = await call(
+        'calendars.feed',
+        { path: { token: feedToken(first.body.url) } },
+        { expect: 200 },
+      );
+      expect(feed.contentType).toMatch(/^text\/calendar/);
+      expect(feed.body).toContain('BEGIN:VEVENT');
+      const second = await call('calendars.createFeed', {}, { as: tokens.aarav, expect: 201 });
+      expect(feedToken(second.body.url)).not.toBe(feedToken(first.body.url));
+      await call(
+        'calendars.feed',
+        { path: { token: feedToken(first.body.url) } },
+        { expect: 404, code: 'not_found' },
+      );
+      await call(
+        'calendars.feed',
+        { path: { token: feedToken(second.body.url) } },
+        { as: tokens.rohan, expect: 200 },
+      );
+      await call('calendars.createFeed', {}, { as: tokens.rohan, expect: 201 });
+      await call('calendars.createFeed', {}, { as: operator, expect: 403, code: 'forbidden' });
+
+      // The booking's confirmation goes to both endpoints: one answers 204, the other always 500.
+      await Promise.all([partner.waitFor(1), brokenPartner.waitForRequests(1)]);
+      expect(partner.delivered()[0]?.body.data.booking_id).toBe(bookingId);
+      const messages = await call(
+        'outbox.list',
+        { query: { booking_id: bookingId, channel: 'webhook' } },
+        { as: operator, expect: 200 },
+      );
+      const deliveryTo = (endpoint: number): number => {
+        const delivery = messages.body.find(
+          (message: { webhook_endpoint_id: number }) => message.webhook_endpoint_id === endpoint,
+        );
+        if (!delivery)
+          throw new Error(`No delivery to endpoint ${endpoint}: ${JSON.stringify(messages.body)}`);
+        return delivery.id;
+      };
+      const sentId = deliveryTo(created.body.id);
+      const deadId = deliveryTo(broken.body.id);
+      const triesOf = (id: number, outcome: string) =>
+        outbox.settled.filter((done) => done.deliveryId === id && done.outcome === outcome).length;
+      await outbox.waitUntil(() => triesOf(sentId, 'sent') === 1 && triesOf(deadId, 'dead_letter') === 1);
+      const deadLetters = await call(
+        'outbox.list',
+        { query: { status: 'failed' } },
+        { as: operator, expect: 200 },
+      );
+      expect(deadLetters.body.map((message: { id: number }) => message.id)).toContain(deadId);
+      await call('outbox.list', {}, { as: tokens.aarav, expect: 403 });
+
+      // A dead letter sent again keeps its webhook-id; a sent message cannot be sent again.
+      const retried = await call('outbox.retry', { path: { id: deadId } }, { as: operator, expect: 200 });
+      expect(retried.body.status).toBe('pending');
+      await outbox.waitUntil(() => triesOf(deadId, 'dead_letter') === 2);
+      const retriedIds = brokenPartner.received.map((request) => request.id);
+      expect(retriedIds).toHaveLength(2);
+      expect(new Set(retriedIds).size).toBe(1);
+      await call(
+        'outbox.retry',
+        { path: { id: sentId } },
+        { as: operator, expect: 409, code: 'delivery_not_retryable' },
+      );
+      await call('outbox.retry', { path: { id: 999_999 } }, { as: operator, expect: 404 });
+      await call('outbox.retry', { path: { id: deadId } }, { as: tokens.aarav, expect: 403 });
+
+      const attemptsAt = async (endpoint: number) =>
+        (
+          await call('webhooks.attempts', { path: { id: endpoint } }, { as: operator, expect: 200 })
+        ).body.filter((attempt: { booking_id: number }) => attempt.booking_id === bookingId);
+      expect(
+        (await attemptsAt(created.body.id)).map((attempt: any) => [
+          attempt.succeeded,
+          attempt.response_status,
+        ]),
+      ).toEqual([[true, 204]]);
+      expect(
+        (await attemptsAt(broken.body.id)).map((attempt: any) => [
+          attempt.succeeded,
+          attempt.response_status,
+        ]),
+      ).toEqual([
+        [false, 500],
+        [false, 500],
+      ]);
+      await call('webhooks.attempts', { path: { id: 999_999 } }, { as: operator, expect: 404 });
+      await call('webhooks.attempts', { path: { id: created.body.id } }, { as: tokens.aarav, expect: 403 });
+
+      const removed = await call(
+        'webhooks.delete',
+        { path: { id: broken.body.id } },
+        { as: operator, expect: 200 },
+      );
+      expect(removed.body).not.toHaveProperty('secret');
+      await call('webhooks.delete', { path: { id: broken.body.id } }, { as: operator, expect: 404 });
+      await call('webhooks.delete', { path: { id: created.body.id } }, { as: tokens.aarav, expect: 403 });
+      await call('webhooks.delete', { path: { id: created.body.id } }, { as: operator, expect: 200 });
+      await call('webhooks.delete', { path: { id: 999_999 } }, { as: operator, expect: 404 });
+      // Past attempts stay readable once the endpoint is gone.
+      expect(await attemptsAt(created.body.id)).toHaveLength(1);
+      const remaining = await call('webhooks.list', {}, { as: operator, expect: 200 });
+      expect(remaining.body).toEqual([]);
+    } finally {
+      await Promise.all([partner.close(), brokenPartner.close()]);
+    }
+  });
+
   it('answers every operation: a bad token, broken inputs, oversized and non-JSON bodies', async () => {
     const hints = hintsFor(['Equity Research', 'Consulting']);
     for (const operation of specOperations) {
       const example = exampleCall(operation);
+      const caller = allowedCaller(operation.id);
       await call(operation.id, example, { as: unknownToken, expect: 401 });
 
       if (canBreak(operation)) {
@@ -628,16 +820,16 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
           .sample(brokenRequestArbitrary(operation, hints, []), { seed: 7, numRuns: 20 })
           .find(({ request }) => !Object.values(request.query).some((value) => value === ''));
         if (!broken) throw new Error(`No broken input for ${operation.id}`);
-        await refusedByPrism(operation.id, broken.request, operator);
+        await refusedByPrism(operation.id, broken.request, caller);
         // With payments off (this server), Stripe's webhook answers every call 404 `payments_off`,
         // broken or not; its 400 for a body that is no signed event is provoked on the paying server.
         const brokenStatus = operation.id === 'payments.stripeWebhook' ? 404 : 400;
-        await call(operation.id, broken.request, { as: operator, via: 'lenient', expect: brokenStatus });
+        await call(operation.id, broken.request, { as: caller, via: 'lenient', expect: brokenStatus });
       } else {
         // Without any input to break, a query parameter the operation does not take is refused.
         const unexpected = { ...example, query: { unexpected: 'true' } };
         await call(operation.id, unexpected, {
-          as: operator,
+          as: caller,
           via: 'lenient',
           expect: 400,
           code: 'invalid_request',
@@ -648,9 +840,9 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
         const padding = 'x'.repeat(BODY_LIMIT + 1000);
         const oversized = { ...example, body: { ...(example.body as object), padding } };
         const via: Via = operation.body ? 'checked' : 'lenient';
-        await call(operation.id, oversized, { as: operator, via, expect: 413 });
+        await call(operation.id, oversized, { as: caller, via, expect: 413 });
         await call(operation.id, example, {
-          as: operator,
+          as: caller,
           via: 'lenient',
           expect: 415,
           raw: { contentType: 'text/plain', payload: 'not json' },
