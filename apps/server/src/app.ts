@@ -31,6 +31,7 @@ import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, asTrpcError, problemPartsOfTrpc, type TrpcContext } from './http/trpc.js';
 import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
 import { mountTrpcReads } from './http/trpc-reads.js';
+import { isAppPageRequest, mountWebApp, type WebApp } from './http/web-app.js';
 import { fileMailer } from './integrations/email/file-mailer.js';
 import { smtpMailer } from './integrations/email/smtp-mailer.js';
 import { stripePayments } from './integrations/stripe/stripe-payments.js';
@@ -373,7 +374,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     return sendRefusal(request, reply, parts);
   });
 
+  let webApp: WebApp | null = null;
   app.setNotFoundHandler((request, reply) => {
+    if (webApp && isAppPageRequest(request)) return webApp.sendIndex(reply);
     const allowed = methodsAllowedAt(request.url);
     const parts: ProblemParts =
       allowed.length > 0
@@ -411,5 +414,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
   await mountDocs(app);
+  webApp = await mountWebApp(app, config.webAppDirectory);
   return app;
 }

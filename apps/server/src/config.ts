@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isValidTimeZone, sessionDurations } from '@mentor-scheduling/contracts';
 import { z } from 'zod';
+import { DEFAULT_WEB_APP_DIRECTORY } from './http/web-app.js';
 import type { ScryptCost } from './services/passwords.js';
 
 const booleanFromEnv = z
@@ -144,6 +145,7 @@ const envSchema = z.object({
       return offsets;
     }),
   WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  WEB_APP_DIR: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -206,6 +208,8 @@ export interface Config {
   /** Where people reach this service (links in emails, calendar feeds, payment returns); no trailing slash */
   publicBaseUrl: string | undefined;
   notifications: NotificationsConfig;
+  /** The built web app served at `/` (apps/web/dist unless WEB_APP_DIR says otherwise) */
+  webAppDirectory: string;
 }
 
 /** How the outbox tells people: email, reminders, webhooks, and its own pace. */
@@ -374,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payments,
     publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     notifications: notificationsConfigOf(vars),
+    webAppDirectory: vars.WEB_APP_DIR ?? DEFAULT_WEB_APP_DIRECTORY,
   };
 }
 

@@ -9,4 +9,5 @@ export * from './schemas/catalogue.js';
 export * from './schemas/mentors.js';
 export * from './schemas/notifications.js';
 export * from './schemas/payments.js';
+export * from './schemas/reports.js';
 export * from './schemas/students.js';

@@ -203,6 +203,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         { name: 'Students', description: 'Students' },
         { name: 'Bookings', description: 'Sessions between a student and a mentor' },
         { name: 'Payments', description: 'Payments for sessions, and the payment provider’s events' },
+        { name: 'Reports', description: 'The business at a glance, for admins' },
         { name: 'Calendars', description: 'Sessions as calendar files and private calendar feeds' },
         { name: 'Webhooks', description: 'Third parties’ subscriptions to booking events' },
         { name: 'Outbox', description: 'Outgoing emails and webhooks, and the dead letters among them' },

@@ -58,8 +58,10 @@ import {
   StripeEventSchema,
   WebhookReceivedSchema,
 } from './schemas/payments.js';
+import { DashboardQuerySchema, DashboardSchema } from './schemas/reports.js';
 import {
   CreateStudentSchema,
+  ListStudentsQuerySchema,
   StudentIdParamsSchema,
   StudentSchema,
   UpdateStudentSchema,
@@ -403,6 +405,22 @@ export const operations = {
     }),
   },
   students: {
+    list: defineOperation({
+      id: 'students.list',
+      method: 'GET',
+      path: '/api/students',
+      summary: 'List students',
+      description:
+        'Every student, in the order they joined (by id), optionally only those whose name or email contains `q`.',
+      tags: ['Students'],
+      query: ListStudentsQuerySchema,
+      response: z.array(StudentSchema),
+      paginated: true,
+      successStatus: 200,
+      errors: [],
+      trpc: 'query',
+      access: ['admin'],
+    }),
     create: defineOperation({
       id: 'students.create',
       method: 'POST',
@@ -571,6 +589,23 @@ export const operations = {
       trpc: null,
       access: 'public',
       signedBody: { header: 'Stripe-Signature' },
+    }),
+  },
+  reports: {
+    dashboard: defineOperation({
+      id: 'reports.dashboard',
+      method: 'GET',
+      path: '/api/reports/dashboard',
+      summary: 'The business at a glance',
+      description:
+        'For one week (Monday to Sunday in the platform zone `DEFAULT_TIMEZONE`): sessions by status, the week’s revenue, each mentor’s utilisation (booked minutes over available minutes), sessions per area, and revenue per week for the weeks before it. Revenue counts the cost of confirmed and completed sessions by the week they start in.',
+      tags: ['Reports'],
+      query: DashboardQuerySchema,
+      response: DashboardSchema,
+      successStatus: 200,
+      errors: [],
+      trpc: 'query',
+      access: ['admin'],
     }),
   },
   calendars: {

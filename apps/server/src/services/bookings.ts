@@ -58,7 +58,7 @@ import {
   whereHoldingTime,
 } from './schedules.js';
 import { loadMentor, type Refusal, refusalFor, scheduleOf } from './slot-rules.js';
-import { requireStudentExists } from './students.js';
+import { studentNameOf } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
 
@@ -66,6 +66,8 @@ interface BookingRow extends BookingPaymentColumns {
   id: number;
   student_id: number;
   mentor_id: number;
+  student_name: string;
+  mentor_name: string;
   area_name: string | null;
   start_at: unknown;
   end_at: unknown;
@@ -83,11 +85,15 @@ const HINT_WINDOW_DAYS = 7;
 
 function bookingQuery(db: Knex | Knex.Transaction) {
   return withPayment(db('bookings'))
+    .join('students', 'students.id', 'bookings.student_id')
+    .join('mentors', 'mentors.id', 'bookings.mentor_id')
     .leftJoin('areas', 'areas.id', 'bookings.area_id')
     .select(
       'bookings.id',
       'bookings.student_id',
       'bookings.mentor_id',
+      'students.name as student_name',
+      'mentors.name as mentor_name',
       'areas.name as area_name',
       'bookings.start_at',
       'bookings.end_at',
@@ -109,6 +115,8 @@ function present(row: BookingRow, now: number): Booking {
     id: row.id,
     student_id: row.student_id,
     mentor_id: row.mentor_id,
+    student_name: row.student_name,
+    mentor_name: row.mentor_name,
     area_of_expertise: row.area_name,
     start_time: toIsoUtc(instantFromDb(row.start_at)),
     end_time: toIsoUtc(end),
@@ -209,8 +217,9 @@ async function insertBooking(
   trx: Knex.Transaction,
   ctx: ServiceContext,
   plan: Plan,
-  mentorId: number,
+  mentor: { id: number; name: string },
 ): Promise<BookingMade> {
+  const mentorId = mentor.id;
   const createdAt = ctx.now();
   const holdExpiresAt = ctx.payments ? holdExpiryFor(createdAt, holdMinutesOf(ctx), plan.start) : null;
   const [inserted] = await trx('bookings')
@@ -264,7 +273,7 @@ async function insertBooking(
         ]
       : [{ type: 'booking.created', payload }],
   );
-  return { bookingId, mentorId, plan, createdAt, holdExpiresAt };
+  return { bookingId, mentorId, mentorName: mentor.name, plan, createdAt, holdExpiresAt };
 }
 
 function holdMinutesOf(ctx: ServiceContext): number {
@@ -272,14 +281,20 @@ function holdMinutesOf(ctx: ServiceContext): number {
 }
 
 /** A booking just made, as the API shows it, without reading it back. */
-function presentMade(ctx: ServiceContext, made: BookingMade, areaName: string | null): Booking {
+function presentMade(
+  ctx: ServiceContext,
+  made: BookingMade,
+  names: { area: string | null; student: string },
+): Booking {
   const held = made.holdExpiresAt !== null;
   return present(
     {
       id: made.bookingId,
       student_id: made.plan.studentId,
       mentor_id: made.mentorId,
-      area_name: areaName,
+      student_name: names.student,
+      mentor_name: made.mentorName,
+      area_name: names.area,
       start_at: made.plan.start,
       end_at: made.plan.end,
       duration_minutes: made.plan.durationMinutes,
@@ -336,6 +351,7 @@ function rethrowOverlap(error: unknown, mentors: MentorScheduleSource[]): never 
 interface BookingMade {
   bookingId: number;
   mentorId: number;
+  mentorName: string;
   plan: Plan;
   createdAt: number;
   /** Until when the booking holds its slot for payment; null when payments are off (confirmed at once) */
@@ -376,7 +392,7 @@ async function bookNamedMentor(
     );
     if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
     if (refusal) throw refusalError(refusal, ctx);
-    const made = await insertBooking(trx, ctx, plan, mentor.id).catch((error) =>
+    const made = await insertBooking(trx, ctx, plan, mentor).catch((error) =>
       rethrowOverlap(error, [mentor]),
     );
     await afterWrite(trx, made);
@@ -400,9 +416,15 @@ async function candidatesOf(
   db: Knex | Knex.Transaction,
   areaId: number,
   premium: boolean,
-): Promise<MentorScheduleSource[]> {
+): Promise<Array<MentorScheduleSource & { name: string }>> {
   return db('mentors')
-    .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
+    .select(
+      'mentors.id',
+      'mentors.name',
+      'mentors.timezone',
+      'mentors.buffer_minutes',
+      'mentors.max_sessions_per_day',
+    )
     .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
     .where('mentor_areas.area_id', areaId)
     .where('mentors.is_premium', premium)
@@ -466,7 +488,11 @@ async function bookAssignedMentor(
     for (const mentorId of ranked) {
       try {
         // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
-        const made = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentorId));
+        const mentor = {
+          id: mentorId,
+          name: candidates.find((candidate) => candidate.id === mentorId)?.name ?? '',
+        };
+        const made = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentor));
         await afterWrite(trx, made);
         return made;
       } catch (error) {
@@ -576,13 +602,13 @@ async function createBookingOnce(
     throw invalidInput('/mentor_id', 'Send mentor_id, or area_of_expertise to have a mentor assigned');
   }
   const studentId = studentIdFor(ctx, input.student_id);
-  await requireStudentExists(ctx.db.knex, studentId);
+  const studentName = await studentNameOf(ctx.db.knex, studentId);
   const [area] = input.area_of_expertise ? await areasByName(ctx, [input.area_of_expertise]) : [];
   const draft: Draft = { start, end, durationMinutes: input.duration, studentId, areaId: area?.id ?? null };
 
   let answer: BookingCreated | undefined;
   const recordAnswer: AfterWrite = async (trx, made) => {
-    const booking = presentMade(ctx, made, area?.name ?? null);
+    const booking = presentMade(ctx, made, { area: area?.name ?? null, student: studentName });
     answer = {
       message: booking.payment ? 'Booking held until paid' : 'Booking confirmed',
       booking_id: made.bookingId,

@@ -32,8 +32,9 @@ import {
 import { listOutbox, retryDelivery } from './outbox-admin.js';
 import { receiveStripeEvent } from './payment-events.js';
 import { listPayments } from './payment-list.js';
+import { dashboard } from './reports.js';
 import { searchSlots } from './slots.js';
-import { createStudent, getStudent, updateStudent } from './students.js';
+import { createStudent, getStudent, listStudents, updateStudent } from './students.js';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -89,7 +90,8 @@ export const handlers: Handlers = {
     setAvailability,
   },
   slots: { search: searchSlots },
-  students: { create: createStudent, get: getStudent, update: updateStudent },
+  students: { list: listStudents, create: createStudent, get: getStudent, update: updateStudent },
+  reports: { dashboard },
   bookings: {
     create: createBooking,
     list: listBookings,

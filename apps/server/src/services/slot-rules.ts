@@ -18,11 +18,11 @@ export interface SlotPlan {
   movingBookingId?: number;
 }
 
-export type MentorRow = MentorScheduleSource & { is_premium: boolean };
+export type MentorRow = MentorScheduleSource & { is_premium: boolean; name: string };
 
 export async function loadMentor(db: Knex | Knex.Transaction, id: number): Promise<MentorRow> {
   const row = await db('mentors')
-    .select('id', 'timezone', 'buffer_minutes', 'max_sessions_per_day', 'is_premium')
+    .select('id', 'name', 'timezone', 'buffer_minutes', 'max_sessions_per_day', 'is_premium')
     .where('id', id)
     .first();
   if (!row) throw notFound('Mentor', id);

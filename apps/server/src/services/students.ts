@@ -1,4 +1,4 @@
-import type { OperationInput, Operations, Student } from '@mentor-scheduling/contracts';
+import type { OperationInput, Operations, Page, Student } from '@mentor-scheduling/contracts';
 import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { StudentModel } from '../db/models.js';
@@ -8,6 +8,7 @@ import { requireStudentSelf } from './access.js';
 import { areasByName } from './catalogue.js';
 import type { ServiceContext } from './context.js';
 import { AppError, notFound } from './errors.js';
+import { decodeCursor, encodeCursor } from './inputs.js';
 import { isoWeekdayOf, minutesOfClock, weeklyWindowsFromRows } from './schedules.js';
 
 async function present(db: Knex | Knex.Transaction, row: StudentModel): Promise<Student> {
@@ -28,10 +29,11 @@ export async function studentById(db: Knex | Knex.Transaction, id: number): Prom
   return row;
 }
 
-/** Refuses an unknown student id (404) without loading the student. */
-export async function requireStudentExists(db: Knex | Knex.Transaction, id: number): Promise<void> {
-  const row = await db('students').select('id').where('id', id).first();
+/** The student's name, refusing an unknown id (404), without loading the rest of the student. */
+export async function studentNameOf(db: Knex | Knex.Transaction, id: number): Promise<string> {
+  const row = await db('students').select('name').where('id', id).first();
   if (!row) throw notFound('Student', id);
+  return row.name;
 }
 
 /** The student's preferred weekly windows, in the student's zone. */
@@ -184,4 +186,34 @@ export async function updateStudent(
     throw error;
   }
   return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
+}
+
+/** Students in the order they joined (by id), optionally those whose name or email contains `q`. */
+export async function listStudents(
+  ctx: ServiceContext,
+  input: OperationInput<Operations['students']['list']>,
+): Promise<Page<Student>> {
+  const query = StudentModel.query(ctx.db.knex)
+    .withGraphFetched('area_of_interest')
+    .orderBy('id')
+    .limit(input.limit + 1);
+  if (input.q !== undefined) {
+    // LIKE's wildcards in the search text are searched for as themselves.
+    const pattern = `%${input.q.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    query.where((match) =>
+      match
+        .whereRaw("lower(name) like ? escape '\\'", [pattern])
+        .orWhereRaw("email_normalized like ? escape '\\'", [pattern]),
+    );
+  }
+  if (input.cursor !== undefined) {
+    const [afterId] = decodeCursor(input.cursor, ['id']) as [number];
+    query.where('id', '>', afterId);
+  }
+  const rows = await query;
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const items: Student[] = [];
+  for (const row of page) items.push(await present(ctx.db.knex, row));
+  return { items, nextCursor: rows.length > input.limit && last ? encodeCursor([last.id]) : null };
 }

@@ -277,31 +277,29 @@ describe(`fuzzing the REST operations of the spec (seed ${seed})`, () => {
             await paying.close();
           }
         });
-      else
-        it.runIf(canBreak(operation))(
-          'answers an input that breaks its schema with 400 naming the field',
-          async () => {
-            await fc.assert(
-              fc.asyncProperty(
-                brokenRequestArbitrary(operation, hints, openSlots),
-                async ({ request, pointer }) => {
-                  const answer = await send(test.app, operation, request, operator);
-                  checkAgainstSpec(operation, request, answer);
-                  const where = `${operation.method} ${urlOf(operation, request)} ${JSON.stringify(request.body ?? null)} headers ${JSON.stringify(request.headers)}`;
-                  expect(answer.status, `${where} → ${JSON.stringify(answer.body)}`).toBe(400);
-                  if (pointer === '/' && !Array.isArray(answer.body.errors)) return; // not JSON at all: malformed_json
-                  const paths = (answer.body.errors ?? []).map((error: { path: string }) => error.path);
-                  expect(
-                    paths.some((path: string) => namesPointer(path, pointer)),
-                    `${where}: expected errors[] to name ${pointer}, got ${JSON.stringify(answer.body)}`,
-                  ).toBe(true);
-                },
-              ),
-              { seed, numRuns },
-            );
-            expect(await overlappingBookings()).toEqual([]);
-          },
-        );
+      // Operations without an input to break get no such test, rather than a skipped one.
+      else if (canBreak(operation))
+        it('answers an input that breaks its schema with 400 naming the field', async () => {
+          await fc.assert(
+            fc.asyncProperty(
+              brokenRequestArbitrary(operation, hints, openSlots),
+              async ({ request, pointer }) => {
+                const answer = await send(test.app, operation, request, operator);
+                checkAgainstSpec(operation, request, answer);
+                const where = `${operation.method} ${urlOf(operation, request)} ${JSON.stringify(request.body ?? null)} headers ${JSON.stringify(request.headers)}`;
+                expect(answer.status, `${where} → ${JSON.stringify(answer.body)}`).toBe(400);
+                if (pointer === '/' && !Array.isArray(answer.body.errors)) return; // not JSON at all: malformed_json
+                const paths = (answer.body.errors ?? []).map((error: { path: string }) => error.path);
+                expect(
+                  paths.some((path: string) => namesPointer(path, pointer)),
+                  `${where}: expected errors[] to name ${pointer}, got ${JSON.stringify(answer.body)}`,
+                ).toBe(true);
+              },
+            ),
+            { seed, numRuns },
+          );
+          expect(await overlappingBookings()).toEqual([]);
+        });
     });
   }
 });

@@ -69,6 +69,17 @@ interface CallOptions {
   raw?: { contentType: string; payload: string };
 }
 
+/** The query of the page a `Link: <…>; rel="next"` header points to, or null on the last page. */
+function nextPageQuery(answer: Answer): Record<string, string> | null {
+  const link = /<([^>]+)>;\s*rel="next"/.exec(String(answer.headers.link ?? ''))?.[1];
+  return link ? Object.fromEntries(new URL(link, 'http://link.invalid').searchParams) : null;
+}
+
+/** The fields a 400 `invalid_request` names, as JSON pointers. */
+function errorPaths(answer: Answer): string[] {
+  return (answer.body?.errors ?? []).map((error: { path: string }) => error.path);
+}
+
 describe('the end-to-end run through Prism’s validation proxy', () => {
   let test: TestApp;
   let clock = NOW;
@@ -145,7 +156,12 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
     const contentType = response.headers.get('content-type') ?? undefined;
     const text = await response.text();
     const body: any = contentType?.includes('json') && text ? JSON.parse(text) : text;
-    const answer: Answer = { status: response.status, contentType, headers: {}, body };
+    const answer: Answer = {
+      status: response.status,
+      contentType,
+      headers: Object.fromEntries(response.headers),
+      body,
+    };
     const where = `${operation.method} ${url} via ${options.via ?? 'checked'} → ${answer.status} ${text.slice(0, 600)}`;
     const violations = response.headers.get('sl-violations');
     expect(violations, `Prism found violations: ${violations}\n${where}`).toBeNull();
@@ -430,6 +446,47 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
     );
   });
 
+  it('lists students to admins, page by page through the `Link` header', async () => {
+    const all = new Set<number>();
+    let query: Record<string, string | number> | null = { limit: 3 };
+    for (let page = 0; query && page < 10; page += 1) {
+      const answer = await call('students.list', { query }, { as: operator, expect: 200 });
+      expect(answer.body.length).toBeGreaterThan(0);
+      expect(answer.body.length).toBeLessThanOrEqual(3);
+      for (const student of answer.body as { id: number }[]) {
+        expect(all.has(student.id), `student ${student.id} listed twice`).toBe(false);
+        all.add(student.id);
+      }
+      query = nextPageQuery(answer);
+    }
+    expect(query, 'the pages never ended').toBeNull();
+    // The five demo students, Ira (registered) and Mira (added by an admin).
+    expect(all.size).toBe(7);
+    expect([...all]).toEqual(expect.arrayContaining(Object.values(demo.students)));
+
+    const found = await call('students.list', { query: { q: 'SHARMA' } }, { as: operator, expect: 200 });
+    expect(found.body.map((student: { id: number }) => student.id)).toEqual([demo.students.aarav]);
+    const none = await call('students.list', { query: { q: 'nobody-by-this-name' } }, { as: operator });
+    expect([none.status, none.body]).toEqual([200, []]);
+
+    // A cursor is any text to the spec, so Prism lets a forged one through; the server refuses it.
+    const forged = await call(
+      'students.list',
+      { query: { cursor: 'bm90LWlzc3VlZA' } },
+      { as: operator, expect: 400, code: 'invalid_request' },
+    );
+    expect(errorPaths(forged)).toContain('/cursor');
+    await refusedByPrism('students.list', { path: {}, query: { limit: 0 }, headers: {} }, operator);
+    const zeroLimit = await call(
+      'students.list',
+      { query: { limit: 0 } },
+      { as: operator, via: 'lenient', expect: 400, code: 'invalid_request' },
+    );
+    expect(errorPaths(zeroLimit)).toContain('/limit');
+    await call('students.list', {}, { as: tokens.aarav, expect: 403, code: 'forbidden' });
+    await call('students.list', {}, { as: tokens.rohan, expect: 403, code: 'forbidden' });
+  });
+
   it('books, moves and cancels sessions', async () => {
     const rohanAt = (start_time: string, extra: Record<string, unknown> = {}) => ({
       body: { mentor_id: demo.rohan, start_time, duration: 30, ...extra },
@@ -599,6 +656,54 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
       { as: operator, expect: 422, code: 'booking_started' },
     );
     clock = NOW;
+  });
+
+  it('reports a week of the business to admins', async () => {
+    // The week of Monday 7 December 2026 (Asia/Kolkata) holds what the booking test left: Aarav's
+    // session moved to the 8th, Diya's with Zoya on the 8th and with Rohan on the 9th, all confirmed,
+    // and Aarav's cancelled session of the 10th; the week before, Aarav's session of the 1st.
+    const week = await call(
+      'reports.dashboard',
+      { query: { week_of: '2026-12-09', weeks: 2 } },
+      { as: operator, expect: 200 },
+    );
+    expect(week.body).toMatchObject({
+      timezone: 'Asia/Kolkata',
+      week_start: '2026-12-06T18:30:00.000Z',
+      week_end: '2026-12-13T18:30:00.000Z',
+      sessions: { confirmed: 3, completed: 0, cancelled: 1, pending_payment: 0, expired: 0 },
+      bookings_by_area: [{ area: null, sessions: 3 }],
+    });
+    expect(
+      week.body.revenue_by_week.map((bucket: { week_start: string; sessions: number }) => [
+        bucket.week_start,
+        bucket.sessions,
+      ]),
+    ).toEqual([
+      ['2026-11-29T18:30:00.000Z', 1],
+      ['2026-12-06T18:30:00.000Z', 3],
+    ]);
+    expect(week.body.revenue_by_week.at(-1).revenue).toBe(week.body.revenue_this_week);
+    expect(week.body.revenue_this_week).toBeGreaterThan(0);
+    const zoya = week.body.utilisation.find((row: { mentor_id: number }) => row.mentor_id === tokens.zoyaId);
+    // Tuesdays 19:00–21:00, one 30-minute session.
+    expect(zoya).toMatchObject({ booked_minutes: 30, available_minutes: 120, utilisation: 0.25 });
+
+    const current = await call('reports.dashboard', {}, { as: operator, expect: 200 });
+    expect(current.body.week_start).toBe('2026-11-29T18:30:00.000Z');
+    expect(current.body.revenue_by_week).toHaveLength(8);
+
+    for (const query of [{ weeks: 0 }, { weeks: 27 }, { week_of: '2026-02-30' }]) {
+      await refusedByPrism('reports.dashboard', { path: {}, query, headers: {} }, operator);
+      const refused = await call(
+        'reports.dashboard',
+        { query },
+        { as: operator, via: 'lenient', expect: 400, code: 'invalid_request' },
+      );
+      expect(errorPaths(refused)).toContain(`/${Object.keys(query)[0]}`);
+    }
+    await call('reports.dashboard', {}, { as: tokens.aarav, expect: 403, code: 'forbidden' });
+    await call('reports.dashboard', {}, { as: tokens.rohan, expect: 403, code: 'forbidden' });
   });
 
   it('takes a payment: a held booking, Stripe’s signed events, refunds and the payments list', async () => {

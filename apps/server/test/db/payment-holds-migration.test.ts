@@ -9,7 +9,6 @@ import {
   SQLITE_STARTUP_WRITE_WAIT_MS,
   waitingForWritesUpTo,
 } from '../../src/db/connection.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { migrationSource } from '../../src/db/migrations/index.js';
 import { createTestSchema, dropTestSchema, pgTestUrl } from '../support/postgres.js';
 
@@ -78,15 +77,36 @@ function inOneTransaction<T>(knex: Knex, run: (trx: Knex.Transaction) => Promise
   return knex.transaction(run, waitingForWritesUpTo(SQLITE_STARTUP_WRITE_WAIT_MS));
 }
 
+const PAYMENTS_MIGRATION = '007_payment_holds';
+
+/** The real migrations up to and including 007: later ones are not what these tests are about. */
+const migrationsThroughPayments: typeof migrationSource = {
+  ...migrationSource,
+  async getMigrations(extensions) {
+    const all = await migrationSource.getMigrations(extensions);
+    const last = all.findIndex(
+      (migration) => migrationSource.getMigrationName(migration) === PAYMENTS_MIGRATION,
+    );
+    return all.slice(0, last + 1);
+  },
+};
+
+/** Migrates as far as 007 and answers what it applied. */
+async function migrateThroughPayments(knex: Knex): Promise<string[]> {
+  const [, applied] = (await inOneTransaction(knex, (trx) =>
+    trx.migrate.latest({ migrationSource: migrationsThroughPayments }),
+  )) as [number, string[]];
+  return applied;
+}
+
 async function migrateToBeforePayments(knex: Knex): Promise<void> {
   await inOneTransaction(knex, (trx) => trx.migrate.latest({ migrationSource: migrationsBeforePayments }));
 }
 
 async function migrateDownOne(knex: Knex): Promise<string[]> {
-  const [, undone] = (await inOneTransaction(knex, (trx) => trx.migrate.down({ migrationSource }))) as [
-    number,
-    string[],
-  ];
+  const [, undone] = (await inOneTransaction(knex, (trx) =>
+    trx.migrate.down({ migrationSource: migrationsThroughPayments }),
+  )) as [number, string[]];
   return undone;
 }
 
@@ -347,7 +367,7 @@ describe('migration 007 on a database that already holds bookings', () => {
 
     bookingsBefore = await allRows(knex, 'bookings');
     changesBefore = await allRows(knex, 'booking_changes');
-    applied = await migrateToLatest(knex);
+    applied = await migrateThroughPayments(knex);
   });
   afterAll(() => scratch?.drop());
 
@@ -395,7 +415,7 @@ describe('migration 007 on a database that already holds bookings', () => {
   it('does nothing when migrated again', async () => {
     const bookings = await allRows(knex, 'bookings');
     const definition = await bookingsDefinition(knex);
-    expect(await migrateToLatest(knex)).toEqual([]);
+    expect(await migrateThroughPayments(knex)).toEqual([]);
     expect(await allRows(knex, 'bookings')).toEqual(bookings);
     expect(await bookingsDefinition(knex)).toEqual(definition);
   });
@@ -410,7 +430,7 @@ describe('the database guards held slots after 007', () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     knex = scratch.knex;
-    await migrateToLatest(knex);
+    await migrateThroughPayments(knex);
     people = await addPeople(knex);
   });
   afterAll(() => scratch?.drop());
@@ -553,7 +573,7 @@ describe('payments and payment events after 007', () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     knex = scratch.knex;
-    await migrateToLatest(knex);
+    await migrateThroughPayments(knex);
     const people = await addPeople(knex);
     bookings = [];
     for (const start of ['2026-12-02T10:00:00Z', '2026-12-02T12:00:00Z', '2026-12-02T14:00:00Z']) {
@@ -645,7 +665,7 @@ describe('undoing 007', () => {
     before = await scratchDatabase();
     latest = await scratchDatabase();
     await migrateToBeforePayments(before.knex);
-    await migrateToLatest(latest.knex);
+    await migrateThroughPayments(latest.knex);
     definitionBefore = await bookingsDefinition(before.knex);
     definitionLatest = await bookingsDefinition(latest.knex);
   });
@@ -657,12 +677,12 @@ describe('undoing 007', () => {
   it('restores 006’s bookings on an empty database, and 007 applies again', async () => {
     const scratch = await scratchDatabase();
     try {
-      await migrateToLatest(scratch.knex);
+      await migrateThroughPayments(scratch.knex);
       expect(await migrateDownOne(scratch.knex)).toEqual(['007_payment_holds']);
       expect(await bookingsDefinition(scratch.knex)).toEqual(definitionBefore);
       expect(await scratch.knex.schema.hasTable('payments')).toBe(false);
       expect(await scratch.knex.schema.hasTable('payment_events')).toBe(false);
-      expect(await migrateToLatest(scratch.knex)).toEqual(['007_payment_holds']);
+      expect(await migrateThroughPayments(scratch.knex)).toEqual(['007_payment_holds']);
       expect(await bookingsDefinition(scratch.knex)).toEqual(definitionLatest);
     } finally {
       await scratch.drop();
@@ -673,7 +693,7 @@ describe('undoing 007', () => {
     const scratch = await scratchDatabase();
     try {
       const { knex } = scratch;
-      await migrateToLatest(knex);
+      await migrateThroughPayments(knex);
       const people = await addPeople(knex);
       const kept = await insertId(knex, 'bookings', bookingRow(people, '2026-12-02T10:00:00Z'));
       await insertId(
@@ -702,7 +722,7 @@ describe('undoing 007', () => {
         checkRefusal('bookings_status_valid'),
       );
 
-      await migrateToLatest(knex);
+      await migrateThroughPayments(knex);
       expect(await allRows(knex, 'bookings')).toEqual(bookingsAtLatest);
       expect(await allRows(knex, 'booking_changes')).toEqual(changes);
     } finally {
@@ -714,7 +734,7 @@ describe('undoing 007', () => {
     const scratch = await scratchDatabase();
     try {
       const { knex } = scratch;
-      await migrateToLatest(knex);
+      await migrateThroughPayments(knex);
       const people = await addPeople(knex);
       const held = await insertId(
         knex,

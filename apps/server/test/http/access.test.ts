@@ -117,6 +117,22 @@ function matrix(
     },
     'bookings.cancel': { input: { id: bookingOfA, reason: 'matrix' }, expected: participantsOfA },
     'payments.list': { input: { status: 'paid' }, expected: adminOnly },
+    'students.list': { input: { q: 'a' }, expected: adminOnly },
+    'reports.dashboard': { input: { weeks: 2 }, expected: adminOnly },
+    'calendars.booking': { input: { id: bookingOfA }, expected: participantsOfA },
+    // A feed belongs to a student's or a mentor's account; the operator token has none.
+    'calendars.createFeed': { input: {}, expected: { ...signedIn, admin: 403 } },
+    // Calendar apps fetch it without a token; the address is the credential (404 for this made-up one).
+    'calendars.feed': { input: { token: `${'A'.repeat(43)}.ics` }, expected: everyone },
+    'webhooks.create': {
+      input: { url: 'https://partner.example.com/hooks', events: ['booking.cancelled'] },
+      expected: adminOnly,
+    },
+    'webhooks.list': { input: {}, expected: adminOnly },
+    'webhooks.attempts': { input: { id: 999 }, expected: adminOnly },
+    'webhooks.delete': { input: { id: 999 }, expected: adminOnly },
+    'outbox.list': { input: { status: 'failed' }, expected: adminOnly },
+    'outbox.retry': { input: { id: 999 }, expected: adminOnly },
     // The payment provider calls it without a token; its signature is its credential (404 here: payments are off).
     'payments.stripeWebhook': {
       input: { id: 'evt_1', type: 'ping', data: { object: {} } },

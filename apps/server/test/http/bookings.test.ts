@@ -20,6 +20,8 @@ describe('POST /api/bookings', () => {
         id: response.body.booking_id,
         student_id: aarav,
         mentor_id: demo.rohan,
+        student_name: 'Aarav Sharma',
+        mentor_name: 'Rohan Mehta',
         area_of_expertise: null,
         start_time: '2026-12-01T13:30:00.000Z',
         end_time: '2026-12-01T14:30:00.000Z',

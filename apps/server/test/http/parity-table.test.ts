@@ -39,9 +39,16 @@ interface Outcome {
   fields?: string[];
 }
 
-/** Session tokens are random by design; everything else must match. */
+/**
+ * Session tokens, webhook signing secrets and calendar feed addresses are random by design;
+ * everything else must match.
+ */
 function withoutTokens(data: unknown): unknown {
-  return data && typeof data === 'object' && 'token' in data ? { ...data, token: '<random>' } : data;
+  if (!data || typeof data !== 'object') return data;
+  const masked: Record<string, unknown> = { ...data };
+  for (const secret of ['token', 'secret']) if (secret in masked) masked[secret] = '<random>';
+  if (typeof masked.url === 'string' && masked.url.includes('/api/calendar-feeds/')) masked.url = '<random>';
+  return masked;
 }
 
 function fieldsOf(errors: unknown): string[] | undefined {

@@ -64,6 +64,16 @@ const calls: Call[] = [
   ['bookings.list', { limit: 1 }],
   ['bookings.get', { id: 1 }],
   ['bookings.get', { id: 404 }],
+  ['calendars.booking', { id: 1 }],
+  ['calendars.booking', { id: 404 }],
+  // Feeds are for students and mentors: the operator token is refused alike on both doors.
+  ['calendars.createFeed', {}],
+  ['webhooks.create', { url: 'https://partner.example.com/hooks', events: ['booking.cancelled'] }],
+  ['webhooks.create', { url: 'ftp://partner.example.com/hooks', events: ['booking.cancelled'] }],
+  ['webhooks.list', {}],
+  ['webhooks.attempts', { id: 1, limit: 5 }],
+  ['outbox.list', { status: 'failed' }],
+  ['outbox.retry', { id: 99999 }],
   [
     'slots.search',
     { area_of_expertise: 'Consulting', duration: 60, timezone: 'Asia/Kolkata', student_id: 1 },
@@ -75,6 +85,10 @@ const calls: Call[] = [
   ['bookings.cancel', { id: 1, reason: 'Interview moved' }],
   ['bookings.cancel', { id: 1 }],
   ['bookings.history', { id: 1 }],
+  ['webhooks.delete', { id: 1 }],
+  ['webhooks.delete', { id: 1 }],
+  ['students.list', { q: 'a', limit: 3 }],
+  ['reports.dashboard', { weeks: 2 }],
   ['payments.list', {}],
   ['payments.list', { status: 'refunded', limit: 5 }],
   [
@@ -123,9 +137,16 @@ interface Outcome {
   code?: string;
 }
 
-/** Session tokens are random by design; everything else must match. */
+/**
+ * Session tokens, webhook signing secrets and calendar feed addresses are random by design;
+ * everything else must match.
+ */
 function withoutTokens(data: unknown): unknown {
-  return data && typeof data === 'object' && 'token' in data ? { ...data, token: '<random>' } : data;
+  if (!data || typeof data !== 'object') return data;
+  const masked: Record<string, unknown> = { ...data };
+  for (const secret of ['token', 'secret']) if (secret in masked) masked[secret] = '<random>';
+  if (typeof masked.url === 'string' && masked.url.includes('/api/calendar-feeds/')) masked.url = '<random>';
+  return masked;
 }
 
 function operationOf(id: string): Operation {
@@ -152,7 +173,10 @@ async function callRest(
     headers: asAdmin,
     ...(operation.method === 'GET' ? {} : { payload: rest }),
   });
-  const body = response.json();
+  // A calendar file is compared as its text, as tRPC answers it.
+  const body = String(response.headers['content-type']).startsWith('text/calendar')
+    ? response.body
+    : response.json();
   return response.statusCode >= 400
     ? { status: response.statusCode, code: body.code }
     : { status: response.statusCode === 201 ? 200 : response.statusCode, data: withoutTokens(body) };

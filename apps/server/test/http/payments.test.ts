@@ -195,6 +195,8 @@ describe('hold, then confirm', () => {
         id: response.body.booking_id,
         student_id: aarav,
         mentor_id: demo.priya,
+        student_name: 'Aarav Sharma',
+        mentor_name: 'Priya Nair',
         area_of_expertise: null,
         start_time: sessionAt,
         end_time: '2026-12-01T15:00:00.000Z',

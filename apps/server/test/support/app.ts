@@ -83,6 +83,8 @@ async function appOn(
     // Hashing at production cost would make every login in the suite take a third of a second.
     PASSWORD_SCRYPT_LOG2N: '10',
     RATE_LIMIT_MAX: '100000',
+    // The API alone, whether or not apps/web was built; test/http/web-app.test.ts serves one.
+    WEB_APP_DIR: join(tmpdir(), 'mentor-scheduling-no-web-app'),
     ...env,
   });
   const app = await buildApp(config, { now, ...(logStream ? { logStream } : {}) });

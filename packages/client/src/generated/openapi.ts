@@ -363,7 +363,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List students
+         * @description Every student, in the order they joined (by id), optionally only those whose name or email contains `q`.
+         */
+        get: operations["students.list"];
         put?: never;
         /**
          * Add a student
@@ -538,6 +542,26 @@ export interface paths {
          * @description Where Stripe delivers events about checkouts. Verified over the exact bytes received with the `Stripe-Signature` header and `STRIPE_WEBHOOK_SECRET`: a missing, wrong or stale signature (over five minutes old) answers 400 `invalid_signature` and changes nothing. `checkout.session.completed` (or `checkout.session.async_payment_succeeded`) with `payment_status: paid` confirms the booking and records the payment; a payment whose amount or currency differs from the booking never confirms it and is flagged for admins; one that arrives after the hold expired confirms the booking if its slot is still free, else is refunded at once and the booking stays `expired`. `checkout.session.expired` releases the hold. `refund.updated` (or `refund.failed`) settles a refund Stripe had accepted as pending. Each event id is applied once: a replay answers 200 `duplicate` and changes nothing, also when two processes receive it at once. Without payments on, 404 `payments_off`.
          */
         post: operations["payments.stripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business at a glance
+         * @description For one week (Monday to Sunday in the platform zone `DEFAULT_TIMEZONE`): sessions by status, the week’s revenue, each mentor’s utilisation (booked minutes over available minutes), sessions per area, and revenue per week for the weeks before it. Revenue counts the cost of confirmed and completed sessions by the week they start in.
+         */
+        get: operations["reports.dashboard"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1628,6 +1652,16 @@ export interface components {
             student_id: number;
             /** @example 2 */
             mentor_id: number;
+            /**
+             * @description The student, by name
+             * @example Aarav Sharma
+             */
+            student_name: string;
+            /**
+             * @description The mentor, by name
+             * @example Rohan Mehta
+             */
+            mentor_name: string;
             /** @example Equity Research */
             area_of_expertise: string | null;
             /**
@@ -1891,6 +1925,99 @@ export interface components {
              * @enum {string}
              */
             outcome: "applied" | "duplicate" | "ignored";
+        };
+        /** @description The business at a glance, for one week. */
+        Dashboard: {
+            /**
+             * @description The zone weeks are counted in
+             * @example Asia/Kolkata
+             */
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description Monday 00:00 of the reported week, in that zone
+             * @example 2026-11-29T18:30:00.000Z
+             */
+            week_start: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-06T18:30:00.000Z
+             */
+            week_end: string;
+            /** @example INR */
+            currency: string;
+            /** @description Sessions starting in the week, by status */
+            sessions: {
+                /**
+                 * @description To come, or under way
+                 * @example 12
+                 */
+                confirmed: number;
+                /** @example 5 */
+                completed: number;
+                /** @example 2 */
+                cancelled: number;
+                /** @example 1 */
+                pending_payment: number;
+                /** @example 0 */
+                expired: number;
+            };
+            /**
+             * @description The cost of the week’s confirmed and completed sessions
+             * @example 34000
+             */
+            revenue_this_week: number;
+            /** @description Every mentor, busiest first */
+            utilisation: components["schemas"]["MentorUtilisation"][];
+            /** @description Oldest first, ending with the reported week */
+            revenue_by_week: {
+                /**
+                 * Format: date-time
+                 * @example 2026-11-29T18:30:00.000Z
+                 */
+                week_start: string;
+                /**
+                 * @description Confirmed and completed sessions starting that week
+                 * @example 34000
+                 */
+                revenue: number;
+                /** @example 17 */
+                sessions: number;
+            }[];
+            /** @description Confirmed and completed sessions of the week per area, most first */
+            bookings_by_area: {
+                /**
+                 * @description null: a mentor picked by name, without an area
+                 * @example Equity Research
+                 */
+                area: string | null;
+                /** @example 4 */
+                sessions: number;
+            }[];
+        };
+        /** @description How much of a mentor’s available time was booked in the week. */
+        MentorUtilisation: {
+            /** @example 2 */
+            mentor_id: number;
+            /** @example Rohan Mehta */
+            name: string;
+            /** @example false */
+            is_premium: boolean;
+            /**
+             * @description Minutes of sessions that week (held ones included)
+             * @example 90
+             */
+            booked_minutes: number;
+            /**
+             * @description Minutes of availability that week (weekly windows and date overrides)
+             * @example 600
+             */
+            available_minutes: number;
+            /**
+             * @description `booked_minutes / available_minutes` (0 without availability); above 1 only if sessions were booked outside it
+             * @example 0.15
+             */
+            utilisation: number;
         };
         /**
          * @description An iCalendar (RFC 5545) document
@@ -4214,6 +4341,107 @@ export interface operations {
             };
         };
     };
+    "students.list": {
+        parameters: {
+            query?: {
+                /** @description Only students whose name or email contains this text (any case) */
+                q?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List students */
+            200: {
+                headers: {
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "name": "Aarav Sharma",
+                     *         "email": "aarav.sharma@example.com",
+                     *         "timezone": "Asia/Kolkata",
+                     *         "area_of_interest": "Equity Research",
+                     *         "preferred_windows": [
+                     *           {
+                     *             "day": "tue",
+                     *             "start": "19:00",
+                     *             "end": "23:00"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["Student"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "students.create": {
         parameters: {
             query?: never;
@@ -4660,6 +4888,8 @@ export interface operations {
                      *         "id": 1,
                      *         "student_id": 1,
                      *         "mentor_id": 2,
+                     *         "student_name": "Aarav Sharma",
+                     *         "mentor_name": "Rohan Mehta",
                      *         "area_of_expertise": "Equity Research",
                      *         "start_time": "2026-12-01T13:30:00.000Z",
                      *         "end_time": "2026-12-01T14:00:00.000Z",
@@ -4782,6 +5012,8 @@ export interface operations {
                      *         "id": 1,
                      *         "student_id": 1,
                      *         "mentor_id": 2,
+                     *         "student_name": "Aarav Sharma",
+                     *         "mentor_name": "Rohan Mehta",
                      *         "area_of_expertise": "Equity Research",
                      *         "start_time": "2026-12-01T13:30:00.000Z",
                      *         "end_time": "2026-12-01T14:00:00.000Z",
@@ -4942,6 +5174,8 @@ export interface operations {
                      *       "id": 1,
                      *       "student_id": 1,
                      *       "mentor_id": 2,
+                     *       "student_name": "Aarav Sharma",
+                     *       "mentor_name": "Rohan Mehta",
                      *       "area_of_expertise": "Equity Research",
                      *       "start_time": "2026-12-01T13:30:00.000Z",
                      *       "end_time": "2026-12-01T14:00:00.000Z",
@@ -5064,6 +5298,8 @@ export interface operations {
                      *       "id": 1,
                      *       "student_id": 1,
                      *       "mentor_id": 2,
+                     *       "student_name": "Aarav Sharma",
+                     *       "mentor_name": "Rohan Mehta",
                      *       "area_of_expertise": "Equity Research",
                      *       "start_time": "2026-12-01T13:30:00.000Z",
                      *       "end_time": "2026-12-01T14:00:00.000Z",
@@ -5225,6 +5461,8 @@ export interface operations {
                      *       "id": 1,
                      *       "student_id": 1,
                      *       "mentor_id": 2,
+                     *       "student_name": "Aarav Sharma",
+                     *       "mentor_name": "Rohan Mehta",
                      *       "area_of_expertise": "Equity Research",
                      *       "start_time": "2026-12-01T13:30:00.000Z",
                      *       "end_time": "2026-12-01T14:00:00.000Z",
@@ -5657,6 +5895,124 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reports.dashboard": {
+        parameters: {
+            query?: {
+                /** @description A day of the week to report, in the platform zone (`DEFAULT_TIMEZONE`); default: this week */
+                week_of?: string;
+                /** @description How many weeks of revenue, ending with the reported one (default 8, at most 26) */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The business at a glance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "timezone": "Asia/Kolkata",
+                     *       "week_start": "2026-11-29T18:30:00.000Z",
+                     *       "week_end": "2026-12-06T18:30:00.000Z",
+                     *       "currency": "INR",
+                     *       "sessions": {
+                     *         "confirmed": 12,
+                     *         "completed": 5,
+                     *         "cancelled": 2,
+                     *         "pending_payment": 1,
+                     *         "expired": 0
+                     *       },
+                     *       "revenue_this_week": 34000,
+                     *       "utilisation": [
+                     *         {
+                     *           "mentor_id": 2,
+                     *           "name": "Rohan Mehta",
+                     *           "is_premium": false,
+                     *           "booked_minutes": 90,
+                     *           "available_minutes": 600,
+                     *           "utilisation": 0.15
+                     *         }
+                     *       ],
+                     *       "revenue_by_week": [
+                     *         {
+                     *           "week_start": "2026-11-29T18:30:00.000Z",
+                     *           "revenue": 34000,
+                     *           "sessions": 17
+                     *         }
+                     *       ],
+                     *       "bookings_by_area": [
+                     *         {
+                     *           "area": "Equity Research",
+                     *           "sessions": 4
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -142,6 +142,12 @@ export type AppRouterRecord = {
     }>;
   };
   students: {
+    /** List students */
+    list: TRPCQueryProcedure<{
+      input: ProcedureInput<QueryOf<operations['students.list']>>;
+      output: Page<JsonAnswerOf<operations['students.list'], 200>>;
+      meta: object;
+    }>;
     /** Add a student */
     create: TRPCMutationProcedure<{
       input: ProcedureInput<JsonBodyOf<operations['students.create']>>;
@@ -204,6 +210,14 @@ export type AppRouterRecord = {
     list: TRPCQueryProcedure<{
       input: ProcedureInput<QueryOf<operations['payments.list']>>;
       output: JsonAnswerOf<operations['payments.list'], 200>;
+      meta: object;
+    }>;
+  };
+  reports: {
+    /** The business at a glance */
+    dashboard: TRPCQueryProcedure<{
+      input: ProcedureInput<QueryOf<operations['reports.dashboard']>>;
+      output: JsonAnswerOf<operations['reports.dashboard'], 200>;
       meta: object;
     }>;
   };

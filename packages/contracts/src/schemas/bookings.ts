@@ -27,6 +27,8 @@ export const BookingSchema = z
     id: IdAnswerSchema.meta({ example: 1 }),
     student_id: IdAnswerSchema.meta({ example: 1 }),
     mentor_id: IdAnswerSchema.meta({ example: 2 }),
+    student_name: z.string().meta({ description: 'The student, by name', example: 'Aarav Sharma' }),
+    mentor_name: z.string().meta({ description: 'The mentor, by name', example: 'Rohan Mehta' }),
     area_of_expertise: z.string().nullable().meta({ example: 'Equity Research' }),
     start_time: InstantSchema,
     end_time: InstantSchema.meta({ example: '2026-12-01T14:00:00.000Z' }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdAnswerSchema } from '../answer-primitives.js';
-import { IdParamSchema, InstantSchema, TimeZoneSchema, textSchema } from '../primitives.js';
+import { IdParamSchema, InstantSchema, pageQueryShape, TimeZoneSchema, textSchema } from '../primitives.js';
 
 const NameSchema = textSchema({ max: 120 }).meta({ example: 'Mira Sen' });
 const AreaOfInterestSchema = textSchema({ max: 120 }).nullable();
@@ -50,3 +50,11 @@ export const UpdateStudentSchema = z
 export const StudentIdParamsSchema = z.object({ id: IdParamSchema });
 
 export type Student = z.infer<typeof StudentSchema>;
+
+export const ListStudentsQuerySchema = z.object({
+  q: textSchema({ max: 120 }).optional().meta({
+    description: 'Only students whose name or email contains this text (any case)',
+    example: 'sharma',
+  }),
+  ...pageQueryShape,
+});
