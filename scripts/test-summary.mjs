@@ -1,8 +1,14 @@
 // Adds up the vitest JSON reports of every package into one closing line for CI.
 import { existsSync, readFileSync } from 'node:fs';
 
-const reports = ['packages/contracts', 'packages/client', 'apps/server']
-  .map((dir) => `${dir}/test-results/vitest.json`)
+// The web app runs two suites: its components, then the end-to-end run in Chromium.
+const reports = [
+  'packages/contracts/test-results/vitest.json',
+  'packages/client/test-results/vitest.json',
+  'apps/server/test-results/vitest.json',
+  'apps/web/test-results/vitest.json',
+  'apps/web/test-results/vitest-e2e.json',
+]
   .filter((file) => existsSync(file))
   .map((file) => JSON.parse(readFileSync(file, 'utf8')));
 
