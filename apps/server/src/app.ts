@@ -207,7 +207,8 @@ function loggedRequestOf(request: FastifyRequest) {
   const queryNames = query ? [...new URLSearchParams(query).keys()] : [];
   return {
     method: request.method,
-    url: path,
+    // A calendar feed's address is its credential: the log keeps that it was fetched, not the key.
+    url: path?.replace(/^\/api\/calendar-feeds\/[^/]+/, '/api/calendar-feeds/<token>'),
     ...(queryNames.length > 0 ? { query_parameters: queryNames } : {}),
     host: request.host,
     remoteAddress: request.ip,

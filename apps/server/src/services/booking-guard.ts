@@ -18,6 +18,8 @@ export async function releaseLapsedHolds(
   now: number,
   slot: { start: number; end: number },
   parties: { mentorIds: readonly number[]; studentId: number },
+  /** A booking the caller is deciding about itself (a late payment's own hold): never released here */
+  exceptBookingId?: number,
 ): Promise<void> {
   const { start, end } = slot;
   const released: Array<{ id: number } | number> = await trx('bookings')
@@ -27,6 +29,9 @@ export async function releaseLapsedHolds(
     .where('start_at', '<', new Date(end))
     .where('end_at', '>', new Date(start))
     .where('start_at', '>', new Date(start - LONGEST_SESSION_MS))
+    .modify((query) => {
+      if (exceptBookingId !== undefined) query.whereNot('id', exceptBookingId);
+    })
     .update({ status: 'expired', cancellation_reason: LAPSED_HOLD_REASON, updated_at: new Date(now) })
     .returning('id');
   for (const row of released) {

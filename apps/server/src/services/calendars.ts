@@ -9,7 +9,7 @@ import type { SessionCalendarEntry } from './calendar-invitations.js';
 import { sessionFeed, sessionInvitation } from './calendar-invitations.js';
 import type { ServiceContext } from './context.js';
 import { AppError } from './errors.js';
-import { calendarEntryOf, messageHostOf, sessionPartiesOf } from './outbox-messages.js';
+import { calendarEntryOf, messageHostOf, type SessionParties, sessionPartiesOf } from './outbox-messages.js';
 
 /**
  * Sessions in people's calendars: one booking as a file to add, and a private feed per student or
@@ -59,6 +59,7 @@ async function entryOf(
   ctx: ServiceContext,
   row: CalendarBookingRow,
   viewer: 'student' | 'mentor',
+  parties?: SessionParties,
 ): Promise<SessionCalendarEntry> {
   const start = instantFromDb(row.start_at);
   const end = instantFromDb(row.end_at);
@@ -72,7 +73,7 @@ async function entryOf(
       end,
       sequence: Number(row.changes),
     },
-    parties: await sessionPartiesOf(ctx.db.knex, row),
+    parties: parties ?? (await sessionPartiesOf(ctx.db.knex, row)),
     viewer,
     cancelled: status === 'cancelled' || status === 'expired',
     stamp: instantFromDb(row.updated_at),
@@ -138,8 +139,19 @@ export async function calendarFeed(
     .orderBy('bookings.start_at')
     .limit(1000);
   const entries: SessionCalendarEntry[] = [];
+  // A feed repeats the same few parties: each set of names and addresses is read once.
+  const parties = new Map<string, Promise<SessionParties>>();
+  const partiesOf = (row: CalendarBookingRow) => {
+    const key = `${row.student_id}:${row.mentor_id}:${row.area_id}`;
+    let found = parties.get(key);
+    if (!found) {
+      found = sessionPartiesOf(ctx.db.knex, row);
+      parties.set(key, found);
+    }
+    return found;
+  };
   for (const row of rows) {
-    const entry = await entryOf(ctx, row, viewer);
+    const entry = await entryOf(ctx, row, viewer, await partiesOf(row));
     if (entry.status !== 'cancelled') entries.push(entry);
   }
   return sessionFeed('Mentor sessions', entries);

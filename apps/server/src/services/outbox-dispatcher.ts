@@ -252,7 +252,14 @@ export function backoffMs(baseMs: number, attempts: number, random = Math.random
 
 type Outcome =
   | { result: 'sent'; durationMs: number; responseStatus: number | null }
-  | { result: 'failed'; durationMs: number; responseStatus: number | null; error: string }
+  | {
+      result: 'failed';
+      durationMs: number;
+      responseStatus: number | null;
+      error: string;
+      /** The receiver refused it for good (an SMTP 5xx): no later try can succeed */
+      permanent: boolean;
+    }
   | { result: 'skipped'; reason: string };
 
 async function attempt(messages: OutboxMessages, delivery: LeasedDelivery): Promise<Outcome> {
@@ -267,13 +274,19 @@ async function attempt(messages: OutboxMessages, delivery: LeasedDelivery): Prom
     };
   } catch (error) {
     const durationMs = Math.round(performance.now() - started);
-    if (error instanceof WebhookDeliveryError)
-      return { result: 'failed', durationMs, responseStatus: error.status, error: error.message };
+    if (error instanceof WebhookDeliveryError) {
+      // Only what HTTP calls a status is recorded as one; anything else an endpoint sends is noise.
+      const status =
+        error.status !== null && error.status >= 100 && error.status <= 599 ? error.status : null;
+      return { result: 'failed', durationMs, responseStatus: status, error: error.message, permanent: false };
+    }
     return {
       result: 'failed',
       durationMs,
       responseStatus: null,
       error: (error as Error).message ?? String(error),
+      // nodemailer marks an SMTP server's 5xx refusal (an unknown mailbox, a refused sender) permanent.
+      permanent: (error as { permanent?: unknown }).permanent === true,
     };
   }
 }
@@ -281,11 +294,13 @@ async function attempt(messages: OutboxMessages, delivery: LeasedDelivery): Prom
 /** Writes what a try gave: sent, skipped, due again later, or a dead letter after the last try. */
 async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outcome, owner: string) {
   const now = new Date(deps.now());
-  await deps.db.knex.transaction(async (trx) => {
+  const lastTry =
+    outcome.result === 'failed' && (outcome.permanent || delivery.attempts >= deps.config.maxAttempts);
+  const settled = await deps.db.knex.transaction(async (trx): Promise<number> => {
     const mine = (query: Knex.QueryBuilder) =>
       query.where({ id: delivery.id, leased_by: owner, status: 'pending' });
     if (outcome.result === 'skipped') {
-      await trx('outbox_deliveries')
+      return trx('outbox_deliveries')
         .modify(mine)
         .update({
           status: 'skipped',
@@ -293,7 +308,6 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
           leased_until: null,
           updated_at: now,
         });
-      return;
     }
     await trx('outbox_attempts').insert({
       delivery_id: delivery.id,
@@ -304,13 +318,11 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
       error: outcome.result === 'failed' ? outcome.error.slice(0, 500) : null,
     });
     if (outcome.result === 'sent') {
-      await trx('outbox_deliveries')
+      return trx('outbox_deliveries')
         .modify(mine)
         .update({ status: 'sent', sent_at: now, last_error: null, leased_until: null, updated_at: now });
-      return;
     }
-    const lastTry = delivery.attempts >= deps.config.maxAttempts;
-    await trx('outbox_deliveries')
+    return trx('outbox_deliveries')
       .modify(mine)
       .update({
         status: lastTry ? 'failed' : 'pending',
@@ -329,11 +341,16 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
     message: delivery.kind,
     attempt: delivery.attempts,
   };
+  if (settled === 0) {
+    // Its lease ran out while it was being sent, and another process took it over: that process
+    // decides about it now (and may send it once more, under the same message id).
+    deps.log.warn({ ...fields, outcome: outcome.result }, 'a message outlived its lease');
+    return;
+  }
   if (outcome.result === 'failed') {
-    const dead = delivery.attempts >= deps.config.maxAttempts;
-    deps.log[dead ? 'error' : 'warn'](
+    deps.log[lastTry ? 'error' : 'warn'](
       { ...fields, error: outcome.error },
-      dead ? 'a message failed its last try: dead letter' : 'a message will be tried again',
+      lastTry ? 'a message failed its last try: dead letter' : 'a message will be tried again',
     );
   } else if (outcome.result === 'sent') {
     deps.log.info(fields, 'message delivered');
@@ -348,9 +365,18 @@ export async function dispatchOnce(
 ): Promise<boolean> {
   const fanned = await fanOutEvents(deps);
   const leased = await leaseDueDeliveries(deps, owner);
-  await Promise.all(
+  // Every send of the round is settled before the round ends, even when one of them fails to be:
+  // stopping after a round must not leave sent messages unrecorded, to be sent again.
+  const settled = await Promise.allSettled(
     leased.map(async (delivery) => settle(deps, delivery, await attempt(messages, delivery), owner)),
   );
+  for (const result of settled) {
+    if (result.status === 'rejected')
+      deps.log.error(
+        { err: result.reason, event: 'outbox_settle_failed' },
+        'a message could not be recorded',
+      );
+  }
   return fanned > 0 || leased.length > 0;
 }
 

@@ -89,11 +89,11 @@ export function calendarEntryOf(options: {
   const other = viewer === 'student' ? parties.mentor : parties.student;
   const topic = parties.area ? `${parties.area} session` : 'Mentor session';
   const page = sessionPageOf(options.publicBaseUrl, booking.booking_id);
+  // The one invited is the viewer: each party's address stays private to the other (the API never
+  // shows a mentor's email to students, nor a student's to mentors).
   const attendees: SessionCalendarEntry['attendees'] = [];
-  for (const role of ['student', 'mentor'] as const) {
-    const party = parties[role];
-    if (party.email) attendees.push({ name: party.name, address: party.email, role });
-  }
+  const self = parties[viewer];
+  if (self.email) attendees.push({ name: self.name, address: self.email, role: viewer });
   return {
     uid: calendarUidOf(booking.booking_id, booking.created_at, options.host),
     sequence: booking.sequence,
@@ -151,6 +151,11 @@ export function outboxMessages(deps: OutboxDeps): OutboxMessages {
     const booking = await db('bookings').select('status', 'start_at').where('id', payload.booking_id).first();
     if (booking?.status !== 'confirmed') return 'the session is no longer confirmed';
     if (instantFromDb(booking.start_at) !== payload.start) return 'the session was moved';
+    // Moved away and back again: the reminders of the latest move are the ones that count.
+    const [changes] = await db('booking_changes')
+      .where('booking_id', payload.booking_id)
+      .count({ count: '*' });
+    if (Number(changes?.count ?? 0) > payload.sequence) return 'the session was moved since';
     if (payload.start <= deps.now()) return 'the session has started';
     return null;
   }

@@ -323,6 +323,7 @@ async function retake(
     now,
     { start, end },
     { mentorIds: [booking.mentor_id], studentId: booking.student_id },
+    booking.id,
   );
   // The mentor's rules as they stand now (availability, time off, buffer, daily limit), since the
   // slot was free to others while the hold had lapsed; the notice is not one of them: the session was

@@ -264,7 +264,9 @@ describe('payments off: each party emailed once, each event signed once, calenda
     const invitations = emails.map(invitationOf);
     uid = invitations[0]?.uid as string;
     expect(uid).toMatch(new RegExp(`^${uidPrefixOf(bookingId)}\\d+@sessions\\.example\\.test$`));
-    for (const invitation of invitations) {
+    // Each party is invited alone: neither learns the other's address from the invitation.
+    for (const [index, invitation] of invitations.entries()) {
+      const recipient = emails[index]?.to as string;
       expect(invitation).toEqual({
         method: 'REQUEST',
         uid,
@@ -273,8 +275,9 @@ describe('payments off: each party emailed once, each event signed once, calenda
         end: '2026-12-01T14:00:00.000Z',
         status: 'CONFIRMED',
         organizer: 'mailto:sessions@example.test',
-        attendees: [`mailto:${AARAV_EMAIL}`, `mailto:${ROHAN_EMAIL}`],
+        attendees: [`mailto:${recipient}`],
       });
+      expect(emails[index]?.raw).not.toContain(recipient === AARAV_EMAIL ? ROHAN_EMAIL : AARAV_EMAIL);
     }
 
     expect(receiver.received.filter(hookAbout(bookingId))).toHaveLength(2);
@@ -673,6 +676,30 @@ describe('payments off: each party emailed once, each event signed once, calenda
     expect(rows.map((row) => row.message)).toEqual(['confirmed', 'confirmed']);
     // Two refusals, two deliveries: four tries in all, however the refusals fell.
     expect(rows.reduce((sum, row) => sum + row.attempts, 0)).toBe(4);
+  });
+
+  it('gives up at once on an email the SMTP server refuses for good (550), keeping it as a dead letter', async () => {
+    await settled(t, clock);
+    sink.failNext(1, 550);
+    const id = await book(t, { start_time: '2026-12-01T21:30:00' });
+    await retryUntil(t, clock, () => about(sink, id).length >= 1, 'the email that was not refused');
+    await settled(t, clock);
+
+    expect(sink.refused()).toBe(3);
+    const confirmations = (await outboxOf(t, `booking_id=${id}&channel=email`)).filter(
+      (row) => row.message === 'confirmed',
+    );
+    expect(confirmations.map((row) => row.status).sort()).toEqual(['failed', 'sent']);
+    const dead = confirmations.find((row) => row.status === 'failed');
+    // One try, not OUTBOX_MAX_ATTEMPTS: no later try could change a 550.
+    expect(dead).toMatchObject({ attempts: 1 });
+    expect(dead?.last_error).toMatch(/550|No such mailbox/);
+
+    // Once the address is fixed, an admin sends it again.
+    expect((await t.api.post(`/api/outbox/${dead?.id}/retry`, {})).status).toBe(200);
+    await retryUntil(t, clock, () => about(sink, id).length >= 2, 'the retried email');
+    await settled(t, clock);
+    expect(about(sink, id)).toHaveLength(2);
   });
 
   it('keeps a delivery whose every try failed as a dead letter, which an admin retry delivers under the same webhook-id', async () => {

@@ -616,6 +616,8 @@ describe('holds that lapse', () => {
     const late = await bookingOf(p, held.id);
     expect(late).toMatchObject({ status: 'confirmed', cancellation_reason: null });
     expect(late.payment).toMatchObject({ status: 'paid', refund: null });
+    // Told as what it became: confirmed, never expired on the way (no "your hold expired" email).
+    expect(await eventTypesOf(p, held.id)).toEqual(['booking.created', 'booking.confirmed']);
   });
 
   it('refunds at once a payment that arrives after the hold lapsed when someone else has the slot', async () => {
@@ -640,6 +642,12 @@ describe('holds that lapse', () => {
     const asked = refundRequests(p).filter((r) => r.body.payment_intent === session.payment_intent);
     expect(asked.map((r) => r.idempotencyKey)).toEqual([refundKeyOf(payment)]);
     expect((await bookingOf(p, other.body.booking_id)).status).toBe('pending_payment');
+    // Expired once (when the other booking let the lapsed hold go), then the refund.
+    expect(await eventTypesOf(p, held.id)).toEqual([
+      'booking.created',
+      'booking.expired',
+      'payment.refunded',
+    ]);
   });
 
   it('lets the hold go at once when Stripe reports the checkout expired, before the hold’s own end', async () => {
@@ -671,6 +679,11 @@ describe('holds that lapse', () => {
     expect(refunds.map((r) => r.amount)).toEqual([ROHAN_30_MIN_PAISE]);
   });
 });
+
+/** The outbox events recorded for a booking, oldest first. */
+async function eventTypesOf(p: PaymentsTestApp, bookingId: number): Promise<string[]> {
+  return p.t.app.db.knex('outbox_events').where('booking_id', bookingId).orderBy('id').pluck('type');
+}
 
 describe('how long a hold lasts', () => {
   it('ends a long hold at the session’s start at the latest, and the checkout with it', async () => {
@@ -1162,6 +1175,16 @@ describe('crashes, late payments against the mentor’s rules, and answers store
       refund: { status: 'succeeded', amount: 2000 },
     });
     expect((await bookingOf(p, other.id)).status).toBe('confirmed');
+    // The hold was still stored as held when the payment came: it expires once, with the refund.
+    expect(await eventTypesOf(p, late.id)).toEqual([
+      'booking.created',
+      'booking.expired',
+      'payment.refunded',
+    ]);
+    const [expired] = await p.t.app.db
+      .knex('outbox_events')
+      .where({ booking_id: late.id, type: 'booking.expired' });
+    expect(JSON.parse(expired.payload)).toMatchObject({ status: 'expired', refund_minor: 200000 });
     await p.t.api.patch(`/api/mentors/${demo.rohan}`, { max_sessions_per_day: null });
   });
 });

@@ -46,8 +46,11 @@ export interface SmtpSink {
     timeoutMs?: number,
     matching?: (message: ReceivedEmail) => boolean,
   ): Promise<ReceivedEmail[]>;
-  /** The next `n` messages are answered with a temporary failure (451), as a busy server would */
-  failNext(n: number): void;
+  /**
+   * The next `n` messages are refused: with a temporary failure (451, as a busy server would) by
+   * default, or with the code given (550: the mailbox does not exist, a refusal for good)
+   */
+  failNext(n: number, code?: 451 | 550): void;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,7 @@ export async function startSmtpSink(options: { user?: string; pass?: string } = 
   const messages: ReceivedEmail[] = [];
   const events = arrivals();
   let toRefuse = 0;
+  let refusalCode = 451;
   let refusedCount = 0;
 
   const server = new SMTPServer({
@@ -182,9 +186,11 @@ export async function startSmtpSink(options: { user?: string; pass?: string } = 
         if (toRefuse > 0) {
           toRefuse -= 1;
           refusedCount += 1;
-          const busy: SMTPServerError = new Error('Mailbox busy, try again later');
-          busy.responseCode = 451;
-          callback(busy);
+          const refusal: SMTPServerError = new Error(
+            refusalCode === 451 ? 'Mailbox busy, try again later' : 'No such mailbox here',
+          );
+          refusal.responseCode = refusalCode;
+          callback(refusal);
           return;
         }
         const raw = Buffer.concat(chunks);
@@ -245,8 +251,9 @@ export async function startSmtpSink(options: { user?: string; pass?: string } = 
       );
       return messages.filter(matching);
     },
-    failNext(n) {
+    failNext(n, code = 451) {
       toRefuse = n;
+      refusalCode = code;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -745,7 +745,7 @@ export interface webhooks {
         put?: never;
         /**
          * `booking.created` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.booking.created"];
         delete?: never;
@@ -765,7 +765,7 @@ export interface webhooks {
         put?: never;
         /**
          * `booking.confirmed` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.booking.confirmed"];
         delete?: never;
@@ -785,7 +785,7 @@ export interface webhooks {
         put?: never;
         /**
          * `booking.rescheduled` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.booking.rescheduled"];
         delete?: never;
@@ -805,7 +805,7 @@ export interface webhooks {
         put?: never;
         /**
          * `booking.cancelled` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.booking.cancelled"];
         delete?: never;
@@ -825,7 +825,7 @@ export interface webhooks {
         put?: never;
         /**
          * `booking.expired` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.booking.expired"];
         delete?: never;
@@ -845,7 +845,7 @@ export interface webhooks {
         put?: never;
         /**
          * `payment.refunded` event
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          */
         post: operations["webhook.payment.refunded"];
         delete?: never;
@@ -1192,7 +1192,7 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.
+         * @description `booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.
          * @example booking.confirmed
          * @enum {string}
          */

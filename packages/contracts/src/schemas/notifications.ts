@@ -16,7 +16,7 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const WebhookEventTypeSchema = z.enum(webhookEventTypes).meta({
   id: 'WebhookEventType',
   description:
-    '`booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid; `payment.refunded`: the money of a cancelled or late-paid session was returned.',
+    '`booking.created`: a booking was made (`confirmed`, or `pending_payment` while payments are on); `booking.confirmed`: a session will take place (at once when no payment is needed, else when the payment arrived); `booking.rescheduled`: moved to a new time (`previous_start_time` says from when); `booking.cancelled`; `booking.expired`: a hold ended unpaid (or was paid too late to keep its slot: then `refund` says what is returned); `payment.refunded`: the money of a cancelled or late-paid session was returned.',
   example: 'booking.confirmed',
 });
 

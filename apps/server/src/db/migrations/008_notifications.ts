@@ -51,7 +51,8 @@ export async function up(knex: Knex): Promise<void> {
     table.string('kind', 20).notNullable().comment('the message: confirmed, reminder, … or the event type');
     table.integer('reminder_minutes').nullable();
     table.string('dedupe_key', 120).notNullable().unique();
-    table.string('message_id', 120).notNullable();
+    // `<uuid@host>`: as long as the host of PUBLIC_BASE_URL or MAIL_FROM makes it.
+    table.text('message_id').notNullable();
     table.string('status', 10).notNullable().defaultTo('pending');
     table.integer('attempts').notNullable().defaultTo(0);
     instantColumn(knex, table, 'available_at').notNullable();
