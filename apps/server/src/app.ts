@@ -306,19 +306,23 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const webhooks: WebhookSender = httpWebhookSender({
     allowPrivate: config.notifications.webhookAllowPrivate,
   });
-  const mailer = mailerOf(config, app.log);
-  if (mailer) app.log.info({ mail: mailer.description }, 'email notifications on');
-  const outbox = startOutboxDispatcher({
-    db,
-    now,
-    log: app.log,
-    config: config.notifications,
-    mailer,
-    webhooks,
-    publicBaseUrl: config.publicBaseUrl,
-  });
-  // Before onClose: the round in progress finishes its sends and marks while the database is open.
-  app.addHook('preClose', () => outbox.stop());
+  if (config.notifications.dispatch) {
+    const mailer = mailerOf(config, app.log);
+    if (mailer) app.log.info({ mail: mailer.description }, 'email notifications on');
+    const outbox = startOutboxDispatcher({
+      db,
+      now,
+      log: app.log,
+      config: config.notifications,
+      mailer,
+      webhooks,
+      publicBaseUrl: config.publicBaseUrl,
+    });
+    // Before onClose: the round in progress finishes its sends and marks while the database is open.
+    app.addHook('preClose', () => outbox.stop());
+  } else {
+    app.log.info({ event: 'outbox_dispatch_off' }, 'OUTBOX_DISPATCHER=off: other processes send the outbox');
+  }
 
   await mountProtection(app, config);
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {

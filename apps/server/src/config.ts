@@ -124,6 +124,7 @@ const envSchema = z.object({
   OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  OUTBOX_DISPATCHER: z.enum(['on', 'off']).default('on'),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z
     .string()
@@ -214,6 +215,11 @@ export interface Config {
 
 /** How the outbox tells people: email, reminders, webhooks, and its own pace. */
 export interface NotificationsConfig {
+  /**
+   * Whether this process sends what the outbox holds. Off: it still writes every event with its
+   * change, and other processes (with it on) send them.
+   */
+  dispatch: boolean;
   /** The dispatcher looks for new messages this often */
   pollMs: number;
   /** The first retry waits about this long; each next one three times longer (capped at an hour) */
@@ -388,6 +394,7 @@ function notificationsConfigOf(vars: z.output<typeof envSchema>): NotificationsC
   }
   const from = mailboxOf(vars.MAIL_FROM ?? 'Mentor sessions <sessions@localhost>');
   return {
+    dispatch: vars.OUTBOX_DISPATCHER === 'on',
     pollMs: vars.OUTBOX_POLL_MS,
     retryBaseMs: vars.OUTBOX_RETRY_BASE_MS,
     maxAttempts: vars.OUTBOX_MAX_ATTEMPTS,

@@ -189,6 +189,7 @@ describe('loadConfig: notifications', () => {
       retryBaseMs: 10_000,
       maxAttempts: 8,
       leaseMs: 120_000,
+      dispatch: true,
       reminderOffsetsMinutes: [1440, 60],
       webhookAllowPrivate: true,
     });
@@ -240,6 +241,7 @@ describe('loadConfig: notifications', () => {
     [{ OUTBOX_MAX_ATTEMPTS: '0' }, /OUTBOX_MAX_ATTEMPTS/],
     [{ OUTBOX_LEASE_MS: '10' }, /OUTBOX_LEASE_MS/],
     [{ WEBHOOK_ALLOW_PRIVATE: 'maybe' }, /WEBHOOK_ALLOW_PRIVATE/],
+    [{ OUTBOX_DISPATCHER: 'sometimes' }, /OUTBOX_DISPATCHER/],
     [{ PUBLIC_BASE_URL: 'ftp://sessions.example.com' }, /PUBLIC_BASE_URL/],
   ])('refuses a bad notification variable with one line naming it: %o', (bad, pattern) => {
     expect(refusalOf(bad)).toMatch(pattern);

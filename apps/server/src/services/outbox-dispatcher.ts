@@ -40,7 +40,7 @@ export interface OutboxDeps {
 
 /** Retries never wait longer than this between two tries. */
 const MAX_BACKOFF_MS = 60 * 60_000;
-const FAN_OUT_BATCH = 50;
+const FAN_OUT_BATCH = 200;
 const DELIVERY_BATCH = 10;
 
 interface StoredEvent {
@@ -357,7 +357,10 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
   }
 }
 
-/** One round: fan out new events, then send what is due. Answers whether there was anything to do. */
+/**
+ * One round: fan out new events, then send what is due. Answers whether a batch was full, so more
+ * is probably waiting: only then does the next round start at once.
+ */
 export async function dispatchOnce(
   deps: OutboxDeps,
   messages: OutboxMessages,
@@ -377,7 +380,7 @@ export async function dispatchOnce(
         'a message could not be recorded',
       );
   }
-  return fanned > 0 || leased.length > 0;
+  return fanned === FAN_OUT_BATCH || leased.length === DELIVERY_BATCH;
 }
 
 export interface OutboxDispatcher {
@@ -386,8 +389,10 @@ export interface OutboxDispatcher {
 }
 
 /**
- * Runs rounds every `pollMs`, and at once again after a round that found work, so a burst drains
- * without waiting a poll per batch. One round at a time; a failed round is logged and retried.
+ * Runs rounds every `pollMs`, and at once again after a round that found a full batch, so a backlog
+ * drains without waiting a poll per batch, while steady traffic is taken in one round per poll
+ * (each round is a write: on SQLite it waits its turn among the bookings' own transactions). One
+ * round at a time; a failed round is logged and retried.
  */
 export function startOutboxDispatcher(deps: OutboxDeps): OutboxDispatcher {
   const owner = `${process.pid}-${randomBytes(4).toString('hex')}`;
