@@ -27,7 +27,9 @@ export function isAppPageRequest(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0] ?? '/';
   if (isApiPath(path)) return false;
-  return (request.headers.accept ?? '').includes('text/html');
+  // The root is the app whoever asks; elsewhere only a browser's navigation gets it, so a missing
+  // file or a script's mistyped address still gets a problem document.
+  return path === '/' || (request.headers.accept ?? '').includes('text/html');
 }
 
 export interface WebApp {

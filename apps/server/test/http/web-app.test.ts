@@ -36,6 +36,14 @@ describe('the web app served at /', () => {
     }
   });
 
+  it('answers the app at / whatever the client accepts (curl, a link checker)', async () => {
+    const root = await t.app.inject({ method: 'GET', url: '/', headers: { accept: '*/*' } });
+    expect(root.statusCode).toBe(200);
+    expect(root.body).toBe(INDEX);
+    const elsewhere = await t.app.inject({ method: 'GET', url: '/book', headers: { accept: '*/*' } });
+    expect(elsewhere.statusCode).toBe(404);
+  });
+
   it('serves built assets as they are, cached for good since their names change with their content', async () => {
     const script = await t.app.inject({ method: 'GET', url: '/assets/index-3f9a1c.js' });
     expect(script.statusCode).toBe(200);
