@@ -54,25 +54,26 @@ describe('loadConfig', () => {
   });
 });
 
+const production = { NODE_ENV: 'production', ADMIN_TOKEN: 'production-operator-token-0123456789' };
+
+/** The ConfigError `env` is refused with, checked to be one line. */
+function refusalOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).not.toContain('\n');
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
 describe('loadConfig: payments', () => {
   const stripe = {
     PAYMENT_PROVIDER: 'stripe',
     STRIPE_SECRET_KEY: 'sk_test_configSuite0123',
     STRIPE_WEBHOOK_SECRET: 'whsec_configSuite0123',
   };
-  const production = { NODE_ENV: 'production', ADMIN_TOKEN: 'production-operator-token-0123456789' };
-
-  /** The ConfigError `env` is refused with, checked to be one line. */
-  function refusalOf(env: Record<string, string>): string {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).not.toContain('\n');
-      return (error as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(env)} to be refused`);
-  }
 
   it('is off by default: bookings are confirmed at once', () => {
     expect(loadConfig({}).payments).toEqual({ provider: 'none' });
@@ -158,19 +159,6 @@ describe('loadConfig: payments', () => {
 });
 
 describe('loadConfig: notifications', () => {
-  const production = { NODE_ENV: 'production', ADMIN_TOKEN: 'production-operator-token-0123456789' };
-
-  function refusalOf(env: Record<string, string>): string {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).not.toContain('\n');
-      return (error as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(env)} to be refused`);
-  }
-
   it('writes email to files in development, sends none in production or tests without SMTP_URL', () => {
     const development = loadConfig({ NODE_ENV: 'development' }).notifications;
     expect(development.email).toEqual({

@@ -6,6 +6,7 @@ import { Plus } from 'lucide-react';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import type { z } from 'zod';
+import { CheckboxList } from '../../components/CheckboxList.js';
 import { Empty } from '../../components/Empty.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Field } from '../../components/Field.js';
@@ -291,28 +292,16 @@ function MentorForm({
             control={control}
             name="areas_of_expertise"
             render={({ field }) => (
-              <div className="grid" style={{ gap: 0 }}>
-                {areaNames.map((name) => (
-                  <label key={name} className="checkbox">
-                    <input
-                      type="checkbox"
-                      style={{ flex: 'none' }}
-                      name={field.name}
-                      value={name}
-                      checked={field.value.includes(name)}
-                      onBlur={field.onBlur}
-                      onChange={(event) =>
-                        field.onChange(
-                          event.target.checked
-                            ? [...field.value, name]
-                            : field.value.filter((chosen) => chosen !== name),
-                        )
-                      }
-                    />
-                    {name}
-                  </label>
-                ))}
-              </div>
+              <CheckboxList
+                className="grid"
+                style={{ gap: 0 }}
+                name={field.name}
+                options={areaNames}
+                chosen={field.value}
+                onChange={field.onChange}
+                onBlur={field.onBlur}
+                label={(name) => name}
+              />
             )}
           />
         )}

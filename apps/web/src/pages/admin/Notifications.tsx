@@ -12,6 +12,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { Link, useSearchParams } from 'react-router';
 import type { z } from 'zod';
+import { CheckboxList } from '../../components/CheckboxList.js';
 import { Empty } from '../../components/Empty.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Field } from '../../components/Field.js';
@@ -495,28 +496,19 @@ function AddEndpoint({ onAdded }: { onAdded: () => void }) {
             control={control}
             name="events"
             render={({ field }) => (
-              <div style={{ display: 'flex', flexDirection: 'column' }}>
-                {webhookEventTypes.map((event) => (
-                  <label key={event} className="checkbox">
-                    <input
-                      type="checkbox"
-                      style={{ flex: 'none' }}
-                      name={field.name}
-                      value={event}
-                      checked={field.value.includes(event)}
-                      onBlur={field.onBlur}
-                      onChange={(change) =>
-                        field.onChange(
-                          change.target.checked
-                            ? webhookEventTypes.filter((one) => one === event || field.value.includes(one))
-                            : field.value.filter((one) => one !== event),
-                        )
-                      }
-                    />
+              <CheckboxList
+                style={{ display: 'flex', flexDirection: 'column' }}
+                name={field.name}
+                options={webhookEventTypes}
+                chosen={field.value}
+                onChange={field.onChange}
+                onBlur={field.onBlur}
+                label={(event) => (
+                  <>
                     {eventLabels[event]} <code className="muted">{event}</code>
-                  </label>
-                ))}
-              </div>
+                  </>
+                )}
+              />
             )}
           />
           {errors.events && (
