@@ -30,6 +30,7 @@ import { clientAddressOf, mountProtection, securityHeadersFor } from './http/pro
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
 import { type AppRouter, appRouter, asTrpcError, problemPartsOfTrpc, type TrpcContext } from './http/trpc.js';
 import { isTrpcRequest, TRPC_PREFIX, trpcEnvelopeOf } from './http/trpc-envelope.js';
+import { mountTrpcMutations, settledOutcomeOf } from './http/trpc-mutations.js';
 import { mountTrpcReads } from './http/trpc-reads.js';
 import { isAppPageRequest, mountWebApp, type WebApp } from './http/web-app.js';
 import { fileMailer } from './integrations/email/file-mailer.js';
@@ -54,8 +55,11 @@ export interface AppOptions {
   now?: () => number;
   /** Where logs go (default stdout); tests read them to check nothing secret is logged. */
   logStream?: NodeJS.WritableStream;
-  /** tRPC reads served like REST reads (http/trpc-reads.ts); off, the tRPC plugin answers them: tests compare. */
-  trpcReads?: boolean;
+  /**
+   * tRPC reads and single mutations served like REST (http/trpc-reads.ts, http/trpc-mutations.ts);
+   * off, the tRPC plugin answers every call: tests compare the two.
+   */
+  trpcShortcuts?: boolean;
 }
 
 declare module 'fastify' {
@@ -279,7 +283,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Bodies are JSON or nothing: without this, Fastify would hand text/plain to the routes as a string.
   app.removeContentTypeParser('text/plain');
 
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, {
+    onCheckpointFailure: (message) =>
+      app.log.warn({ event: 'checkpoint_failed', message }, 'WAL checkpoint failed'),
+  });
   app.decorate('db', db);
   app.addHook('onClose', async () => db.close());
   try {
@@ -395,7 +402,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   mountRestOperations(app, servicesOf);
-  if (options.trpcReads !== false) mountTrpcReads(app, { maxBatchSize: TRPC_MAX_BATCH_SIZE, servicesOf });
+  if (options.trpcShortcuts !== false) {
+    mountTrpcReads(app, { maxBatchSize: TRPC_MAX_BATCH_SIZE, servicesOf });
+    mountTrpcMutations(app, { servicesOf });
+  }
   await app.register(fastifyTRPCPlugin, {
     prefix: TRPC_PREFIX,
     trpcOptions: {
@@ -404,7 +414,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: async ({ req }): Promise<TrpcContext> => {
         try {
-          return { services: await servicesOf(req), requestId: req.id };
+          const settled = settledOutcomeOf(req);
+          return { services: settled?.services ?? (await servicesOf(req)), requestId: req.id, settled };
         } catch (error) {
           // Who is calling is read from the database: a busy or failing one is a 503 here as on REST.
           throw asTrpcError(error);

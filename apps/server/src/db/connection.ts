@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
+import { SERVER_AUTOCHECKPOINT_PAGES, startBackgroundCheckpoints } from './sqlite-checkpoints.js';
+import { SqliteGroupCommit } from './sqlite-group-commit.js';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -20,6 +22,11 @@ export interface Database {
    * it rolls back, so nothing stays. Throws the database's own error (full, read-only, busy...) if not.
    */
   checkWritable(): Promise<void>;
+  /**
+   * better-sqlite3 only: short write transactions run synchronously on prepared statements, several
+   * to a commit (see sqlite-group-commit.ts). Absent on sqlite3 and PostgreSQL, which go through knex.
+   */
+  groupCommit?: SqliteGroupCommit;
   close(): Promise<void>;
 }
 
@@ -78,14 +85,17 @@ interface NodeSqliteConnection {
   get(sql: string, callback: (error: Error | null, row: unknown) => void): void;
 }
 
-function sqlitePragmas(busyTimeoutMs: number): string[] {
+function sqlitePragmas(waiting: SqliteWaiting): string[] {
   // busy_timeout first: with a blocking wait, switching to WAL (which needs a moment's exclusive
   // lock that another process starting at the same time may hold) then waits instead of failing.
   return [
-    `busy_timeout = ${busyTimeoutMs}`,
+    `busy_timeout = ${waiting.busyTimeoutMs}`,
     'journal_mode = WAL',
     'foreign_keys = ON',
     'synchronous = NORMAL',
+    ...(waiting.autocheckpointPages === undefined
+      ? []
+      : [`wal_autocheckpoint = ${waiting.autocheckpointPages}`]),
   ];
 }
 
@@ -94,6 +104,8 @@ export interface SqliteWaiting {
   busyTimeoutMs: number;
   /** Pool size: 1 for the knex CLI; a writer's and readers' connections for the server. */
   connections: number;
+  /** WAL pages at which a commit checkpoints; SQLite's 1000 when unset (see sqlite-checkpoints.ts) */
+  autocheckpointPages?: number;
 }
 
 /** The knex CLI's: one connection, SQLite waiting for locks itself. */
@@ -112,7 +124,7 @@ export function knexConfigFor(database: Config['database'], waiting = blockingWa
   }
   const filename = database.filename === ':memory:' ? ':memory:' : resolve(database.filename);
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const pragmas = sqlitePragmas(waiting.busyTimeoutMs);
+  const pragmas = sqlitePragmas(waiting);
   const setUp =
     database.client === 'better-sqlite3'
       ? async (connection: BetterSqliteConnection) => {
@@ -145,7 +157,12 @@ export function knexConfigFor(database: Config['database'], waiting = blockingWa
   };
 }
 
-export function openDatabase(database: Config['database']): Database {
+export interface OpenOptions {
+  /** Told when the background checkpoints of a better-sqlite3 file fail (they are retried) */
+  onCheckpointFailure?: (message: string) => void;
+}
+
+export function openDatabase(database: Config['database'], options: OpenOptions = {}): Database {
   if (database.client === 'pg') {
     const knex = knexFactory(knexConfigFor(database));
     return {
@@ -156,18 +173,37 @@ export function openDatabase(database: Config['database']): Database {
       close: () => knex.destroy(),
     };
   }
+  const checkpointsApart = database.client === 'better-sqlite3' && database.filename !== ':memory:';
   const knex = knexFactory(
-    knexConfigFor(database, { busyTimeoutMs: 0, connections: 1 + SQLITE_READ_CONNECTIONS }),
+    knexConfigFor(database, {
+      busyTimeoutMs: 0,
+      connections: 1 + SQLITE_READ_CONNECTIONS,
+      ...(checkpointsApart ? { autocheckpointPages: SERVER_AUTOCHECKPOINT_PAGES } : {}),
+    }),
   );
+  const checkpoints = checkpointsApart
+    ? startBackgroundCheckpoints(resolve(database.filename), options.onCheckpointFailure ?? (() => {}))
+    : undefined;
   retryStatementsWhileBusy(knex);
-  beginSqliteTransactionsImmediately(knex);
+  const turns = new WriteTurns();
+  beginSqliteTransactionsImmediately(knex, turns);
   const versions = sqliteVersionReader(knex, database.filename === ':memory:');
+  const groupCommit =
+    database.client === 'better-sqlite3'
+      ? new SqliteGroupCommit(knex, {
+          takeTurn: (deadline, waitMs) => turns.take(deadline, waitMs),
+          retryWhileBusy,
+          waitMs: SQLITE_WRITE_WAIT_MS,
+        })
+      : undefined;
   return {
     knex,
     dialect: 'sqlite',
+    ...(groupCommit ? { groupCommit } : {}),
     dataVersion: dataVersionReader(knex, versions.read),
     checkWritable: () => checkWritable(knex, 'sqlite'),
     close: async () => {
+      await checkpoints?.stop();
       await versions.close();
       await knex.destroy();
     },
@@ -401,10 +437,9 @@ interface KnexTransactionInternals {
  * (asynchronously, see retryWhileBusy) and then reads the latest data, so its checks and writes see
  * everything committed before it. The whole wait, turn and lock, is bounded by the write wait; past
  * it the transaction fails busy (503 service_busy). Savepoints (nested transactions) run on knex's
- * transaction client and never come here.
+ * transaction client and never come here. Group commits (sqlite-group-commit.ts) take the same turns.
  */
-function beginSqliteTransactionsImmediately(knex: Knex): void {
-  const turns = new WriteTurns();
+function beginSqliteTransactionsImmediately(knex: Knex, turns: WriteTurns): void {
   const client = knex.client as { transaction(...args: unknown[]): KnexTransactionInternals };
   const makeTransaction = client.transaction;
   client.transaction = function transaction(this: unknown, ...args: unknown[]) {

@@ -20,10 +20,13 @@ import type { z } from 'zod';
 import { AppError, databaseErrorOf } from '../services/errors.js';
 import { authorize, type Handlers, handlers, type ServiceContext } from '../services/index.js';
 import { hasIssues, type ProblemParts, problemPartsOf } from './problem.js';
+import type { SettledCall } from './trpc-mutations.js';
 
 export interface TrpcContext {
   services: ServiceContext;
   requestId: string;
+  /** A mutation that already ran for this request and failed (trpc-mutations.ts): answered, not run again */
+  settled?: SettledCall | undefined;
 }
 
 const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
@@ -141,6 +144,7 @@ function procedureOf(operation: Operation, handler: ServiceHandler) {
     : authorized.output(output);
   const resolve = async ({ ctx, input }: { ctx: TrpcContext; input: unknown }) => {
     try {
+      if (ctx.settled) throw ctx.settled.error;
       return await handler(ctx.services, input);
     } catch (error) {
       throw asTrpcError(error);

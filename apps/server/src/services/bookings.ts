@@ -23,7 +23,7 @@ import {
 } from './access.js';
 import { withClockStopped } from './answer-cache.js';
 import { lockMentors, overlapPartyOf, releaseLapsedHolds } from './booking-guard.js';
-import { areasByName } from './catalogue.js';
+import { type BookingCompletion, type BookingWrites, inBookingTransaction } from './booking-writes.js';
 import type { ServiceContext } from './context.js';
 import { AppError, invalidInput } from './errors.js';
 import {
@@ -33,16 +33,16 @@ import {
   isKeyCollision,
   replay,
   restoreAnswerBody,
+  type StoredAnswer,
   storeAnswer,
   storedAnswerOf,
 } from './idempotency.js';
 import { decodeCursor, encodeCursor, instantOf } from './inputs.js';
-import { type BookingEventPayload, recordBookingEvent, recordBookingEvents } from './outbox.js';
+import { type BookingEventPayload, recordBookingEvent } from './outbox.js';
 import {
   afterCancel,
   type BookingPaymentColumns,
   holdExpiryFor,
-  insertPendingPayment,
   openCheckout,
   paymentUnavailable,
   paymentViewOf,
@@ -50,15 +50,8 @@ import {
   settlePaymentOnCancel,
   withPayment,
 } from './payments.js';
-import {
-  LONGEST_SESSION_MS,
-  loadSchedules,
-  type MentorScheduleSource,
-  openSlotsOf,
-  whereHoldingTime,
-} from './schedules.js';
+import { loadSchedules, type MentorScheduleSource, openSlotsOf } from './schedules.js';
 import { loadMentor, type Refusal, refusalFor, scheduleOf } from './slot-rules.js';
-import { studentNameOf } from './students.js';
 
 type CreateInput = OperationInput<Operations['bookings']['create']>;
 
@@ -209,71 +202,72 @@ interface Plan {
   movingBookingId?: number;
 }
 
-/** Inserts a confirmed booking; answers its id and the instant it was created. */
 type Draft = Omit<Plan, 'priceMinor'>;
 type Area = { id: number; name: string };
 
-async function insertBooking(
-  trx: Knex.Transaction,
+/** Inserts the booking: held for payment when payments are on, else confirmed at once. */
+async function insertNewBooking(
+  writes: BookingWrites,
   ctx: ServiceContext,
   plan: Plan,
   mentor: { id: number; name: string },
 ): Promise<BookingMade> {
-  const mentorId = mentor.id;
   const createdAt = ctx.now();
   const holdExpiresAt = ctx.payments ? holdExpiryFor(createdAt, holdMinutesOf(ctx), plan.start) : null;
-  const [inserted] = await trx('bookings')
-    .insert({
-      student_id: plan.studentId,
-      mentor_id: mentorId,
-      area_id: plan.areaId,
-      start_at: new Date(plan.start),
-      end_at: new Date(plan.end),
-      duration_minutes: plan.durationMinutes,
-      price_minor: plan.priceMinor,
-      currency: ctx.config.pricing.currency,
-      status: holdExpiresAt === null ? 'confirmed' : 'pending_payment',
-      hold_expires_at: holdExpiresAt === null ? null : new Date(holdExpiresAt),
-      created_at: new Date(createdAt),
-      updated_at: new Date(createdAt),
-    })
-    .returning('id');
-  const bookingId: number = typeof inserted === 'object' ? inserted.id : inserted;
-  if (ctx.payments && holdExpiresAt !== null) {
-    const currency = ctx.config.pricing.currency;
-    const booking = { id: bookingId, priceMinor: plan.priceMinor, currency, holdExpiresAt };
-    await insertPendingPayment(trx, ctx.payments, booking, createdAt);
-  }
+  const bookingId = await writes.insertBooking({
+    studentId: plan.studentId,
+    mentorId: mentor.id,
+    areaId: plan.areaId,
+    start: plan.start,
+    end: plan.end,
+    durationMinutes: plan.durationMinutes,
+    priceMinor: plan.priceMinor,
+    currency: ctx.config.pricing.currency,
+    status: holdExpiresAt === null ? 'confirmed' : 'pending_payment',
+    holdExpiresAt,
+    createdAt,
+  });
+  return { bookingId, mentorId: mentor.id, mentorName: mentor.name, plan, createdAt, holdExpiresAt };
+}
+
+/** The rows a new booking writes besides its own: its pending payment (payments on) and its events. */
+function completionOf(ctx: ServiceContext, made: BookingMade): Omit<BookingCompletion, 'answer'> {
+  const { plan, holdExpiresAt } = made;
+  const currency = ctx.config.pricing.currency;
   const payload: BookingEventPayload = {
-    booking_id: bookingId,
+    booking_id: made.bookingId,
     student_id: plan.studentId,
-    mentor_id: mentorId,
+    mentor_id: made.mentorId,
     area_id: plan.areaId,
     start: plan.start,
     end: plan.end,
     duration_minutes: plan.durationMinutes,
     price_minor: plan.priceMinor,
-    currency: ctx.config.pricing.currency,
+    currency,
     status: holdExpiresAt === null ? 'confirmed' : 'pending_payment',
-    created_at: createdAt,
+    created_at: made.createdAt,
     sequence: 0,
     previous: null,
     reason: null,
     refund_minor: null,
     was_confirmed: false,
   };
-  // A session that needs no payment is confirmed as it is made: both events, in one statement.
-  await recordBookingEvents(
-    trx,
-    createdAt,
-    holdExpiresAt === null
-      ? [
-          { type: 'booking.created', payload },
-          { type: 'booking.confirmed', payload },
-        ]
-      : [{ type: 'booking.created', payload }],
-  );
-  return { bookingId, mentorId, mentorName: mentor.name, plan, createdAt, holdExpiresAt };
+  return {
+    bookingId: made.bookingId,
+    at: made.createdAt,
+    payment:
+      holdExpiresAt === null
+        ? null
+        : { id: made.bookingId, priceMinor: plan.priceMinor, currency, holdExpiresAt },
+    // A session that needs no payment is confirmed as it is made: both events at once.
+    events:
+      holdExpiresAt === null
+        ? [
+            { type: 'booking.created', payload },
+            { type: 'booking.confirmed', payload },
+          ]
+        : [{ type: 'booking.created', payload }],
+  };
 }
 
 function holdMinutesOf(ctx: ServiceContext): number {
@@ -321,21 +315,6 @@ function presentMade(
   );
 }
 
-async function refuseStudentOverlap(trx: Knex.Transaction, ctx: ServiceContext, plan: Plan): Promise<void> {
-  const clash = await trx('bookings')
-    .select('id')
-    .where('student_id', plan.studentId)
-    .modify(whereHoldingTime, ctx.now())
-    .where('start_at', '<', new Date(plan.end))
-    .where('end_at', '>', new Date(plan.start))
-    .where('start_at', '>', new Date(plan.start - LONGEST_SESSION_MS))
-    .modify((query) => {
-      if (plan.movingBookingId !== undefined) query.whereNot('id', plan.movingBookingId);
-    })
-    .first();
-  if (clash) throw studentBusy();
-}
-
 function studentBusy(): AppError {
   return new AppError('student_busy', 'The student already has a session at that time');
 }
@@ -358,77 +337,34 @@ interface BookingMade {
   holdExpiresAt: number | null;
 }
 
-/** Runs in the booking's transaction once it is written, e.g. to store the idempotent answer with it. */
-type AfterWrite = (trx: Knex.Transaction, made: BookingMade) => Promise<void>;
-
 /**
  * Books a named mentor. The mentor is read once, inside the transaction, where the offered area and
  * the price of its tier are checked before the slot. The student's own overlap is left to the
  * database's guard (trigger or exclusion constraint), which refuses the insert as `student_busy`.
  */
 async function bookNamedMentor(
+  writes: BookingWrites,
   ctx: ServiceContext,
   draft: Draft,
   request: { mentorId: number; area: Area | undefined; sentCost: number | undefined },
-  afterWrite: AfterWrite,
 ): Promise<BookingMade> {
-  return ctx.db.knex.transaction(async (trx) => {
-    await lockMentors(trx, ctx.db, [request.mentorId]);
-    await releaseLapsedHolds(trx, ctx.now(), draft, {
-      mentorIds: [request.mentorId],
-      studentId: draft.studentId,
-    });
-    const mentor = await loadMentor(trx, request.mentorId);
-    if (request.area) await refuseAreaNotOffered(trx, mentor.id, request.area);
-    const plan: Plan = {
-      ...draft,
-      priceMinor: priceFor(ctx, draft.durationMinutes, mentor.is_premium, request.sentCost),
-    };
-    const refusal = refusalFor(
-      await scheduleOf(trx, mentor, plan, ctx.now()),
-      plan,
-      ctx.now(),
-      ctx.config.slotPolicy,
-    );
-    if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
-    if (refusal) throw refusalError(refusal, ctx);
-    const made = await insertBooking(trx, ctx, plan, mentor).catch((error) =>
-      rethrowOverlap(error, [mentor]),
-    );
-    await afterWrite(trx, made);
-    return made;
-  });
-}
-
-async function refuseAreaNotOffered(
-  db: Knex | Knex.Transaction,
-  mentorId: number,
-  area: Area,
-): Promise<void> {
-  const offers = await db('mentor_areas')
-    .select('mentor_id')
-    .where({ mentor_id: mentorId, area_id: area.id })
-    .first();
-  if (!offers) throw new AppError('area_not_offered', `Mentor ${mentorId} does not offer ${area.name}`);
-}
-
-async function candidatesOf(
-  db: Knex | Knex.Transaction,
-  areaId: number,
-  premium: boolean,
-): Promise<Array<MentorScheduleSource & { name: string }>> {
-  return db('mentors')
-    .select(
-      'mentors.id',
-      'mentors.name',
-      'mentors.timezone',
-      'mentors.buffer_minutes',
-      'mentors.max_sessions_per_day',
-    )
-    .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
-    .where('mentor_areas.area_id', areaId)
-    .where('mentors.is_premium', premium)
-    .orderBy('mentors.id');
+  await writes.guard(draft, { mentorIds: [request.mentorId], studentId: draft.studentId });
+  const { mentor, schedule } = await writes.mentorWithSchedule(
+    request.mentorId,
+    draft.start - DAY_MS,
+    draft.end + DAY_MS,
+  );
+  if (request.area && !(await writes.offersArea(mentor.id, request.area.id))) {
+    throw new AppError('area_not_offered', `Mentor ${mentor.id} does not offer ${request.area.name}`);
+  }
+  const plan: Plan = {
+    ...draft,
+    priceMinor: priceFor(ctx, draft.durationMinutes, mentor.is_premium, request.sentCost),
+  };
+  const refusal = refusalFor(schedule, plan, ctx.now(), ctx.config.slotPolicy);
+  if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
+  if (refusal) throw refusalError(refusal, ctx);
+  return insertNewBooking(writes, ctx, plan, mentor).catch((error) => rethrowOverlap(error, [mentor]));
 }
 
 /**
@@ -437,74 +373,57 @@ async function candidatesOf(
  * a concurrent request took it, the next one in the same order is tried.
  */
 async function bookAssignedMentor(
+  writes: BookingWrites,
   ctx: ServiceContext,
-  areaName: string,
+  area: Area,
   plan: Plan,
   premium: boolean,
-  afterWrite: AfterWrite,
-) {
-  return ctx.db.knex.transaction(async (trx) => {
-    const candidates = await candidatesOf(trx, plan.areaId as number, premium);
-    await lockMentors(
-      trx,
-      ctx.db,
-      candidates.map((candidate) => candidate.id),
-    );
-    await releaseLapsedHolds(trx, ctx.now(), plan, {
-      mentorIds: candidates.map((candidate) => candidate.id),
-      studentId: plan.studentId,
-    });
-    // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
-    // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
-    // no zone to read the grid in; the platform's stands in for it.
-    const zones =
-      candidates.length > 0
-        ? candidates.map((candidate) => candidate.timezone)
-        : [ctx.config.defaultTimezone];
-    const refusal = startRefusal(plan.start, {
-      now: ctx.now(),
-      policy: ctx.config.slotPolicy,
-      timezones: zones,
-    });
-    if (refusal) throw refusalError(refusal, ctx);
-    const schedules = await loadSchedules(trx, candidates, plan.start - DAY_MS, plan.end + DAY_MS, ctx.now());
-    const refusals = new Map(
-      [...schedules.values()].map((schedule) => [
-        schedule,
-        refusalFor(schedule, plan, ctx.now(), ctx.config.slotPolicy),
-      ]),
-    );
-    // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
-    await refuseStudentOverlap(trx, ctx, plan);
-    const free = [...refusals].filter(([, refusal]) => refusal === null).map(([schedule]) => schedule);
-    const ranked = rankMentors(
-      free.map((schedule) => ({
-        mentorId: schedule.mentorId,
-        timezone: schedule.timezone,
-        sessions: schedule.busy,
-      })),
-      { start: plan.start, end: plan.end },
-    );
-    for (const mentorId of ranked) {
-      try {
-        // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
-        const mentor = {
-          id: mentorId,
-          name: candidates.find((candidate) => candidate.id === mentorId)?.name ?? '',
-        };
-        const made = await trx.transaction((attempt) => insertBooking(attempt, ctx, plan, mentor));
-        await afterWrite(trx, made);
-        return made;
-      } catch (error) {
-        if (overlapPartyOf(error) !== 'mentor') rethrowOverlap(error, candidates);
-      }
-    }
-    throw new SlotConflict(
-      'no_mentor_available',
-      `No ${premium ? 'premium' : 'standard'} mentor of ${areaName} is free for that slot`,
-      candidates,
-    );
+): Promise<BookingMade> {
+  const candidates = await writes.candidates(area.id, premium);
+  const mentorIds = candidates.map((candidate) => candidate.id);
+  await writes.guard(plan, { mentorIds, studentId: plan.studentId });
+  // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
+  // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
+  // no zone to read the grid in; the platform's stands in for it.
+  const zones =
+    candidates.length > 0 ? candidates.map((candidate) => candidate.timezone) : [ctx.config.defaultTimezone];
+  const refusal = startRefusal(plan.start, {
+    now: ctx.now(),
+    policy: ctx.config.slotPolicy,
+    timezones: zones,
   });
+  if (refusal) throw refusalError(refusal, ctx);
+  const schedules = await writes.schedules(candidates, plan.start - DAY_MS, plan.end + DAY_MS);
+  // Checked here although the database guards it too: a busy student is the answer even when no mentor is free.
+  if (await writes.studentHasSessionDuring(plan.studentId, plan)) throw studentBusy();
+  const free = [...schedules.values()].filter(
+    (schedule) => refusalFor(schedule, plan, ctx.now(), ctx.config.slotPolicy) === null,
+  );
+  const ranked = rankMentors(
+    free.map((schedule) => ({
+      mentorId: schedule.mentorId,
+      timezone: schedule.timezone,
+      sessions: schedule.busy,
+    })),
+    { start: plan.start, end: plan.end },
+  );
+  for (const mentorId of ranked) {
+    const mentor = {
+      id: mentorId,
+      name: candidates.find((candidate) => candidate.id === mentorId)?.name ?? '',
+    };
+    try {
+      // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
+      return await writes.attempt((attempt) => insertNewBooking(attempt, ctx, plan, mentor));
+    } catch (error) {
+      if (overlapPartyOf(error) !== 'mentor') rethrowOverlap(error, candidates);
+    }
+  }
+  throw new SlotConflict(
+    'no_mentor_available',
+    `No ${premium ? 'premium' : 'standard'} mentor of ${area.name} is free for that slot`,
+    candidates,
+  );
 }
 
 /** The next open slots after a refused start, offered with a 409 so the client can retry at once. */
@@ -592,46 +511,60 @@ type BookingCreated = {
   payment: Payment | null;
 };
 
+/** The booking's transaction found an answer already stored under its idempotency key. */
+class AnsweredBefore {
+  constructor(readonly answer: StoredAnswer) {}
+}
+
+/**
+ * Books in one transaction: the stored answer of the idempotency key is looked up, the booking made
+ * and its answer stored under the key, so that the key and the booking commit together.
+ */
 async function createBookingOnce(
   ctx: ServiceContext,
   input: CreateInput,
-  afterWrite: (trx: Knex.Transaction, answer: BookingCreated) => Promise<void>,
+  request: IdempotentRequest | null,
 ): Promise<BookingCreated> {
   const { start, end } = timesOf(ctx, input);
   if (input.mentor_id === undefined && input.area_of_expertise === undefined) {
     throw invalidInput('/mentor_id', 'Send mentor_id, or area_of_expertise to have a mentor assigned');
   }
   const studentId = studentIdFor(ctx, input.student_id);
-  const studentName = await studentNameOf(ctx.db.knex, studentId);
-  const [area] = input.area_of_expertise ? await areasByName(ctx, [input.area_of_expertise]) : [];
-  const draft: Draft = { start, end, durationMinutes: input.duration, studentId, areaId: area?.id ?? null };
-
-  let answer: BookingCreated | undefined;
-  const recordAnswer: AfterWrite = async (trx, made) => {
-    const booking = presentMade(ctx, made, { area: area?.name ?? null, student: studentName });
-    answer = {
-      message: booking.payment ? 'Booking held until paid' : 'Booking confirmed',
-      booking_id: made.bookingId,
-      booking,
-      payment: booking.payment,
-    };
-    await afterWrite(trx, answer);
-  };
-  const made = await withSlotHints(ctx, draft, () => {
-    if (input.mentor_id !== undefined) {
-      const request = { mentorId: input.mentor_id, area, sentCost: input.cost };
-      return bookNamedMentor(ctx, draft, request, recordAnswer);
-    }
-    const premium = input.premium ?? false;
-    const plan: Plan = { ...draft, priceMinor: priceFor(ctx, input.duration, premium, input.cost) };
-    return bookAssignedMentor(ctx, area?.name ?? '', plan, premium, recordAnswer);
-  });
-  const held = made.holdExpiresAt !== null;
+  const draft: Draft = { start, end, durationMinutes: input.duration, studentId, areaId: null };
+  const { made, answer } = await withSlotHints(ctx, draft, () =>
+    inBookingTransaction(ctx, async (writes) => {
+      const { stored, studentName } = await writes.opening(studentId, request);
+      if (stored) throw new AnsweredBefore(stored);
+      const area = input.area_of_expertise ? await writes.area(input.area_of_expertise) : undefined;
+      const withArea: Draft = { ...draft, areaId: area?.id ?? null };
+      let made: BookingMade;
+      if (input.mentor_id !== undefined) {
+        const booking = { mentorId: input.mentor_id, area, sentCost: input.cost };
+        made = await bookNamedMentor(writes, ctx, withArea, booking);
+      } else {
+        const premium = input.premium ?? false;
+        const plan: Plan = { ...withArea, priceMinor: priceFor(ctx, input.duration, premium, input.cost) };
+        made = await bookAssignedMentor(writes, ctx, area as Area, plan, premium);
+      }
+      const booking = presentMade(ctx, made, { area: area?.name ?? null, student: studentName });
+      const answer: BookingCreated = {
+        message: booking.payment ? 'Booking held until paid' : 'Booking confirmed',
+        booking_id: made.bookingId,
+        booking,
+        payment: booking.payment,
+      };
+      await writes.completeBooking({
+        ...completionOf(ctx, made),
+        answer: request ? { request, stored: { status: 201, body: answer } } : null,
+      });
+      return { made, answer };
+    }),
+  );
   ctx.log.info(
     { bookingId: made.bookingId, mentorId: made.mentorId, studentId },
-    held ? 'booking held for payment' : 'booking confirmed',
+    made.holdExpiresAt !== null ? 'booking held for payment' : 'booking confirmed',
   );
-  return answer as BookingCreated;
+  return answer;
 }
 
 /** The answer with the checkout's URL where the student pays. */
@@ -700,18 +633,14 @@ async function replayCreated(
  */
 export async function createBooking(ctx: ServiceContext, input: CreateInput): Promise<BookingCreated> {
   const request = idempotentRequestOf(ctx, 'bookings.create', input);
-  if (!request) {
-    const answer = await createBookingOnce(ctx, input, async () => {});
-    return answer.payment ? openCheckoutOfNew(ctx, answer, null) : answer;
-  }
-  const stored = await storedAnswerOf(ctx, request);
-  if (stored) return replayCreated(ctx, replay<BookingCreated>(stored), request);
   let answer: BookingCreated;
   try {
-    answer = await createBookingOnce(ctx, input, (trx, first) =>
-      storeAnswer(ctx, trx, request, { status: 201, body: first }),
-    );
+    answer = await createBookingOnce(ctx, input, request);
   } catch (error) {
+    if (error instanceof AnsweredBefore) {
+      return replayCreated(ctx, replay<BookingCreated>(error.answer), request as IdempotentRequest);
+    }
+    if (!request) throw error;
     // A concurrent request with the same key may have won meanwhile (its booking can be the very
     // reason this one was refused): its answer is the answer.
     const winner = await storedAnswerOf(ctx, request);

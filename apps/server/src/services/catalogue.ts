@@ -35,6 +35,10 @@ export function getPricing(ctx: ServiceContext): Pricing {
   };
 }
 
+export function unknownAreas(names: readonly string[]): AppError {
+  return new AppError('unknown_area', `Unknown area of expertise: ${names.join(', ')}. See GET /api/areas.`);
+}
+
 /** Finds areas by name or slug, case-insensitively; unknown names are refused with all of them listed. */
 export async function areasByName(
   ctx: ServiceContext,
@@ -51,12 +55,7 @@ export async function areasByName(
   const matchOf = (name: string) =>
     rows.find((row) => row.name.toLowerCase() === keyOf(name) || row.slug === keyOf(name));
   const unknown = names.filter((name) => !matchOf(name));
-  if (unknown.length > 0) {
-    throw new AppError(
-      'unknown_area',
-      `Unknown area of expertise: ${unknown.join(', ')}. See GET /api/areas.`,
-    );
-  }
+  if (unknown.length > 0) throw unknownAreas(unknown);
   const byId = new Map(names.map((name) => matchOf(name)).map((row) => [row?.id, row] as const));
   return [...byId.values()].flatMap((row) => (row ? [{ id: row.id, name: row.name }] : []));
 }

@@ -37,9 +37,16 @@ export function idempotentRequestOf(
   };
 }
 
-interface StoredAnswer {
+export interface StoredAnswer {
   status: number;
   body: unknown;
+}
+
+export interface IdempotencyKeyRow {
+  request_hash: string;
+  status_code: number;
+  response_body: string;
+  created_at: unknown;
 }
 
 /** The first answer to this key, or null; the same key with another request is refused. */
@@ -49,7 +56,16 @@ export async function storedAnswerOf(
   db: Knex | Knex.Transaction = ctx.db.knex,
 ): Promise<StoredAnswer | null> {
   const row = await db('idempotency_keys').where({ scope: request.scope, key: request.key }).first();
-  if (!row || instantFromDb(row.created_at) < ctx.now() - KEY_LIFETIME_MS) return null;
+  return answerOfKeyRow(row, request, ctx.now());
+}
+
+/** What a stored key row answers a request now: nothing when absent or expired, a refusal for another request. */
+export function answerOfKeyRow(
+  row: IdempotencyKeyRow | undefined,
+  request: IdempotentRequest,
+  now: number,
+): StoredAnswer | null {
+  if (!row || instantFromDb(row.created_at) < now - KEY_LIFETIME_MS) return null;
   if (row.request_hash !== request.requestHash) {
     throw new AppError(
       'idempotency_key_reused',
@@ -73,14 +89,18 @@ export async function storeAnswer(
     .where({ scope: request.scope, key: request.key })
     .where('created_at', '<', new Date(ctx.now() - KEY_LIFETIME_MS))
     .delete();
-  await db('idempotency_keys').insert({
+  await db('idempotency_keys').insert(keyRowOf(request, answer, ctx.now()));
+}
+
+export function keyRowOf(request: IdempotentRequest, answer: StoredAnswer, now: number) {
+  return {
     scope: request.scope,
     key: request.key,
     request_hash: request.requestHash,
     status_code: answer.status,
     response_body: JSON.stringify(answer.body),
-    created_at: new Date(ctx.now()),
-  });
+    created_at: new Date(now),
+  };
 }
 
 /** Replaces the body of a stored answer, e.g. once what the first answer waited for is known. */

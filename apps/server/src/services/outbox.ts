@@ -49,17 +49,19 @@ export async function recordBookingEvents(
   events: readonly BookingEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  await trx('outbox_events').insert(
-    events.map((event) => ({
-      type: event.type,
-      booking_id: event.payload.booking_id,
-      payload: JSON.stringify(event.payload),
-      occurred_at: new Date(now),
-    })),
-  );
+  await trx('outbox_events').insert(events.map((event) => eventRowOf(event, now)));
 }
 
-interface StoredBooking {
+export function eventRowOf(event: BookingEvent, now: number) {
+  return {
+    type: event.type,
+    booking_id: event.payload.booking_id,
+    payload: JSON.stringify(event.payload),
+    occurred_at: new Date(now),
+  };
+}
+
+export interface StoredBooking {
   id: number;
   student_id: number;
   mentor_id: number;
@@ -81,7 +83,7 @@ interface StoredBooking {
 export async function bookingEventPayloadOf(
   trx: Knex.Transaction,
   bookingId: number,
-  details: Partial<Pick<BookingEventPayload, 'previous' | 'refund_minor' | 'was_confirmed' | 'reason'>> = {},
+  details: PayloadDetails = {},
 ): Promise<BookingEventPayload> {
   const row: StoredBooking | undefined = await trx('bookings')
     .select(
@@ -102,6 +104,19 @@ export async function bookingEventPayloadOf(
     .first();
   if (!row) throw new Error(`Booking ${bookingId} vanished inside its own transaction`);
   const [changes] = await trx('booking_changes').where('booking_id', bookingId).count({ count: '*' });
+  return payloadOfStored(row, Number(changes?.count ?? 0), details);
+}
+
+export type PayloadDetails = Partial<
+  Pick<BookingEventPayload, 'previous' | 'refund_minor' | 'was_confirmed' | 'reason'>
+>;
+
+/** The payload of a stored booking row that has been changed `changes` times. */
+export function payloadOfStored(
+  row: StoredBooking,
+  changes: number,
+  details: PayloadDetails = {},
+): BookingEventPayload {
   return {
     booking_id: row.id,
     student_id: row.student_id,
@@ -114,7 +129,7 @@ export async function bookingEventPayloadOf(
     currency: row.currency,
     status: row.status,
     created_at: instantFromDb(row.created_at),
-    sequence: Number(changes?.count ?? 0),
+    sequence: changes,
     previous: details.previous ?? null,
     reason: details.reason ?? row.cancellation_reason,
     refund_minor: details.refund_minor ?? null,

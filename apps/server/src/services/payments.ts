@@ -169,7 +169,21 @@ export async function insertPendingPayment(
   booking: { id: number; priceMinor: number; currency: string; holdExpiresAt: number },
   now: number,
 ): Promise<void> {
-  await trx('payments').insert({
+  await trx('payments').insert(pendingPaymentRowOf(provider, booking, now));
+}
+
+/** The payment provider of a change that needs one (payments are on). */
+export function paymentsOf(ctx: ServiceContext): PaymentProvider {
+  if (!ctx.payments) throw new Error('A pending payment needs payments on');
+  return ctx.payments;
+}
+
+export function pendingPaymentRowOf(
+  provider: PaymentProvider,
+  booking: { id: number; priceMinor: number; currency: string; holdExpiresAt: number },
+  now: number,
+) {
+  return {
     booking_id: booking.id,
     provider: provider.name,
     status: 'pending',
@@ -178,7 +192,7 @@ export async function insertPendingPayment(
     checkout_expires_at: new Date(checkoutExpiryFor(now, booking.holdExpiresAt)),
     created_at: new Date(now),
     updated_at: new Date(now),
-  });
+  };
 }
 
 /** Names a booking in this database alone, for the provider: its id and creation instant. */

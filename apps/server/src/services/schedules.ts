@@ -46,13 +46,13 @@ export interface MentorSchedule {
   maxSessionsPerDay: number | null;
 }
 
-interface WindowRow {
+export interface WindowRow {
   mentor_id: number;
   weekday: number;
   start_minute: number;
   end_minute: number;
 }
-interface OverrideRow {
+export interface OverrideRow {
   mentor_id: number;
   date: string;
   start_minute: number | null;
@@ -74,8 +74,8 @@ export function weeklyWindowsFromRows(
 
 export function rulesFromRows(
   timezone: string,
-  windows: WindowRow[],
-  overrides: OverrideRow[],
+  windows: readonly WindowRow[],
+  overrides: readonly OverrideRow[],
 ): AvailabilityRules {
   const weekly = weeklyWindowsFromRows(windows);
   const byDate = new Map<string, DateOverride>();
@@ -127,11 +127,9 @@ export async function loadSchedules(
   now: number,
   options: { excludeBookingId?: number } = {},
 ): Promise<Map<number, MentorSchedule>> {
-  const schedules = new Map<number, MentorSchedule>();
-  if (mentors.length === 0) return schedules;
+  if (mentors.length === 0) return new Map();
   const ids = mentors.map((mentor) => mentor.id);
-  // A whole day either side covers both buffers and the local days the daily limit counts.
-  const margin = DAY_MS;
+  const bounds = scheduleBoundsOf(from, to);
   // One after another: on a transaction they share one connection, which runs one query at a time.
   const windows = await db<WindowRow>('availability_windows')
     .select('mentor_id', 'weekday', 'start_minute', 'end_minute')
@@ -139,19 +137,43 @@ export async function loadSchedules(
   const overrides = await db<OverrideRow>('availability_overrides')
     .select('mentor_id', 'date', 'start_minute', 'end_minute')
     .whereIn('mentor_id', ids)
-    .whereBetween('date', [paddedDate(from, -2), paddedDate(to, 2)]);
+    .whereBetween('date', [bounds.firstDate, bounds.lastDate]);
   const bookings = await db('bookings')
     .select('mentor_id', 'start_at', 'end_at')
     .whereIn('mentor_id', ids)
     .modify(whereHoldingTime, now)
-    .where('start_at', '<', new Date(to + margin))
-    .where('end_at', '>', new Date(from - margin))
-    // Redundant with the line above (no session lasts a day), but it bounds the index range on
-    // (mentor_id, start_at): without it every past session of the mentor is scanned.
-    .where('start_at', '>', new Date(from - margin - LONGEST_SESSION_MS))
+    .where('start_at', '<', new Date(bounds.busyStartsBefore))
+    .where('end_at', '>', new Date(bounds.busyEndsAfter))
+    .where('start_at', '>', new Date(bounds.busyStartsAfter))
     .modify((query) => {
       if (options.excludeBookingId !== undefined) query.whereNot('id', options.excludeBookingId);
     });
+  return schedulesOf(mentors, windows, overrides, bookings);
+}
+
+/** What loading schedules over [from, to) reads: override dates and the range of busy sessions. */
+export function scheduleBoundsOf(from: number, to: number) {
+  // A whole day either side covers both buffers and the local days the daily limit counts.
+  const margin = DAY_MS;
+  return {
+    firstDate: paddedDate(from, -2),
+    lastDate: paddedDate(to, 2),
+    busyStartsBefore: to + margin,
+    busyEndsAfter: from - margin,
+    // Redundant with the bound above (no session lasts a day), but it bounds the index range on
+    // (mentor_id, start_at): without it every past session of the mentor is scanned.
+    busyStartsAfter: from - margin - LONGEST_SESSION_MS,
+  };
+}
+
+/** The schedules of these mentors from their stored windows, overrides and busy sessions. */
+export function schedulesOf(
+  mentors: readonly MentorScheduleSource[],
+  windows: readonly WindowRow[],
+  overrides: readonly OverrideRow[],
+  bookings: readonly { mentor_id: number; start_at: unknown; end_at: unknown }[],
+): Map<number, MentorSchedule> {
+  const schedules = new Map<number, MentorSchedule>();
   for (const mentor of mentors) {
     schedules.set(mentor.id, {
       mentorId: mentor.id,
@@ -166,7 +188,7 @@ export async function loadSchedules(
       maxSessionsPerDay: mentor.max_sessions_per_day,
     });
   }
-  for (const row of bookings as { mentor_id: number; start_at: unknown; end_at: unknown }[]) {
+  for (const row of bookings) {
     schedules
       .get(row.mentor_id)
       ?.busy.push({ start: instantFromDb(row.start_at), end: instantFromDb(row.end_at) });

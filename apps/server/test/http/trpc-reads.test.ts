@@ -1,18 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import type { AppRouter } from '../../src/http/trpc.js';
 import {
   anonymously,
   asAdmin,
   callTrpc,
+  comparableAnswer,
   demo,
-  NOW,
+  pluginOnlyTwin,
   startTestApp,
-  TEST_ADMIN_TOKEN,
   type TestApp,
 } from '../support/app.js';
 
@@ -28,17 +26,7 @@ let plain: FastifyInstance;
 
 beforeAll(async () => {
   t = await startTestApp();
-  plain = await buildApp(
-    loadConfig({
-      NODE_ENV: 'test',
-      ...t.databaseEnv,
-      SEED_DEMO: 'true',
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      PASSWORD_SCRYPT_LOG2N: '10',
-      RATE_LIMIT_MAX: '100000',
-    }),
-    { now: () => NOW, trpcReads: false },
-  );
+  plain = await pluginOnlyTwin(t);
 });
 afterAll(async () => {
   await plain?.close();
@@ -47,27 +35,11 @@ afterAll(async () => {
 
 const json = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
-/** Headers that differ between any two answers, whoever sends them. */
-const perAnswerHeaders = new Set([
-  'x-request-id',
-  'date',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-]);
-
-function comparable(response: LightMyRequestResponse) {
-  const headers = Object.fromEntries(
-    Object.entries(response.headers).filter(([name]) => !perAnswerHeaders.has(name)),
-  );
-  return { status: response.statusCode, headers, body: response.body };
-}
-
 async function bothAnswers(url: string, headers: Record<string, string> = asAdmin) {
   const request = { method: 'GET' as const, url, headers };
   const [fast, slow] = await Promise.all([t.app.inject(request), plain.inject(request)]);
   expect(fast.headers['x-request-id']).toEqual(expect.any(String));
-  return { fast: comparable(fast), slow: comparable(slow) };
+  return { fast: comparableAnswer(fast), slow: comparableAnswer(slow) };
 }
 
 describe('tRPC reads answer as the tRPC plugin would', () => {

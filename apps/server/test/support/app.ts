@@ -244,3 +244,38 @@ export const demo = {
   harsh: 20,
   students: { aarav: 1, diya: 2, kabir: 3, saanvi: 4, vihaan: 5 },
 } as const;
+
+/**
+ * Another app on the test app's database whose tRPC calls the tRPC plugin answers alone, without
+ * the shortcuts that serve reads and single mutations like REST: tests compare the two.
+ */
+export async function pluginOnlyTwin(t: TestApp): Promise<FastifyInstance> {
+  return buildApp(
+    loadConfig({
+      NODE_ENV: 'test',
+      ...t.databaseEnv,
+      SEED_DEMO: 'true',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      PASSWORD_SCRYPT_LOG2N: '10',
+      RATE_LIMIT_MAX: '100000',
+    }),
+    { now: () => NOW, trpcShortcuts: false },
+  );
+}
+
+/** Headers that differ between any two answers, whoever sends them. */
+const perAnswerHeaders = new Set([
+  'x-request-id',
+  'date',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+]);
+
+/** An answer as two servers that answer alike give it: status, headers and body. */
+export function comparableAnswer(response: LightMyRequestResponse) {
+  const headers = Object.fromEntries(
+    Object.entries(response.headers).filter(([name]) => !perAnswerHeaders.has(name)),
+  );
+  return { status: response.statusCode, headers, body: response.body };
+}

@@ -7,6 +7,7 @@ import * as loginAttemptsPerClient from './005_login_attempts_per_client.js';
 import * as bookingChangePrices from './006_booking_change_prices.js';
 import * as paymentHolds from './007_payment_holds.js';
 import * as notifications from './008_notifications.js';
+import * as pendingHoldIndexes from './009_pending_hold_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['006_booking_change_prices', bookingChangePrices],
   ['007_payment_holds', paymentHolds],
   ['008_notifications', notifications],
+  ['009_pending_hold_indexes', pendingHoldIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
