@@ -34,6 +34,7 @@ import {
 import {
   BookingPool,
   type ContentionResult,
+  paymentsScenario,
   readScenarios,
   runContention,
   runScenario,
@@ -42,21 +43,26 @@ import {
   writeScenarios,
 } from './scenarios.js';
 
+/** More bookings a second than the server makes here: each request needs a free slot of its own. */
+const EXPECTED_BOOKINGS_PER_SECOND = 3500;
+
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const children = new Set<ServerChild>();
 /** Where each child's entry is: a bundle (default) or the TypeScript source under tsx. */
-const entries = { server: '', ceiling: '' };
+const entries = { server: '', ceiling: '', stripe: '' };
 
 async function prepareEntries(options: BenchOptions, dir: string): Promise<void> {
   const srcDir = fileURLToPath(new URL('./', import.meta.url));
   if (options.tsxServer) {
     entries.server = join(srcDir, 'server-process.ts');
     entries.ceiling = join(srcDir, 'ceiling-process.ts');
+    entries.stripe = join(srcDir, 'stripe-process.ts');
     return;
   }
   entries.server = await bundleEntry('server-process.ts', join(dir, 'server.mjs'));
   entries.ceiling = await bundleEntry('ceiling-process.ts', join(dir, 'ceiling.mjs'));
+  entries.stripe = await bundleEntry('stripe-process.ts', join(dir, 'stripe.mjs'));
 }
 
 async function startChild(script: string, env: Record<string, string>, flags: string[] = []) {
@@ -116,12 +122,42 @@ async function drainOutbox(app: Awaited<ReturnType<typeof openApp>>): Promise<vo
   log(`  outbox: every event of the data set taken by the dispatcher in ${Date.now() - started} ms`);
 }
 
-function startServer(target: DatabaseTarget, options: BenchOptions, profileDir?: string) {
+function startServer(
+  target: DatabaseTarget,
+  options: BenchOptions,
+  profileDir?: string,
+  extraEnv: Record<string, string> = {},
+) {
   return startChild(
     entries.server,
-    { BENCH_SERVER_ENV: JSON.stringify(serverEnv(target, options.logLevel)), BENCH_NOW: String(options.now) },
+    {
+      BENCH_SERVER_ENV: JSON.stringify({ ...serverEnv(target, options.logLevel), ...extraEnv }),
+      BENCH_NOW: String(options.now),
+    },
     [...options.serverFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   );
+}
+
+const STAND_IN_SECRET_KEY = 'sk_test_bench';
+
+/**
+ * The server with payments on, against a stand-in of Stripe in its own process. NODE_ENV=test: in
+ * production the server refuses to talk to anything but Stripe itself (STRIPE_API_BASE).
+ */
+async function startPaymentsServer(target: DatabaseTarget, options: BenchOptions) {
+  const stripe = await startChild(entries.stripe, {
+    BENCH_NOW: String(options.now),
+    BENCH_STRIPE_SECRET_KEY: STAND_IN_SECRET_KEY,
+  });
+  const server = await startServer(target, options, undefined, {
+    NODE_ENV: 'test',
+    PAYMENT_PROVIDER: 'stripe',
+    STRIPE_SECRET_KEY: STAND_IN_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+    STRIPE_API_BASE: stripe.url,
+    PUBLIC_BASE_URL: 'https://sessions.example.com',
+  });
+  return { stripe, server };
 }
 
 interface DefaultRun {
@@ -141,7 +177,11 @@ interface DefaultRun {
 async function runDefault(options: BenchOptions, runId: string, tmpDir: string): Promise<DefaultRun> {
   const target = databaseTarget(options, tmpDir, 'bench');
   log(`Building the data set through the service's routes (${options.driver}):`);
-  const expectedWrites = Math.max(2000, (options.duration + options.warmup) * 2 * 2500);
+  // REST and tRPC bookings, then bookings with payments on.
+  const expectedWrites = Math.max(
+    2000,
+    (options.duration + options.warmup) * 3 * EXPECTED_BOOKINGS_PER_SECOND,
+  );
   const dataSet = await prepareDataSet(target, {
     now: options.now,
     mentors: options.mentors,
@@ -180,7 +220,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
       `${options.warmup ? ` (after ${options.warmup} s of warm-up each)` : ''}:`,
   );
   const pool = new BookingPool(dataSet.freeBookings);
-  const scenarios: Scenario[] = [...readScenarios(dataSet), ...writeScenarios(pool)];
+  const scenarios: Scenario[] = [...readScenarios(dataSet), ...writeScenarios(pool, runId)];
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, server, ceiling, settings);
@@ -188,11 +228,16 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     const twin = restTwinLine(result, results);
     if (twin) log(`    over tRPC: ${twin}`);
   }
-  if (pool.exhausted) log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
   const contention = await runContention(server, dataSet.contention, 64, log);
   const peakRssBytes =
     (await server.memory()).peak ?? Math.max(...results.map((r) => r.real?.peakRssBytes ?? 0));
   await stopChild(server);
+
+  const payments = await startPaymentsServer(target, options);
+  results.push(await runScenario(paymentsScenario(pool, runId), payments.server, ceiling, settings));
+  await stopChild(payments.server);
+  await stopChild(payments.stripe);
+  if (pool.exhausted) log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
   await stopChild(ceiling);
 
   let profile: DefaultRun['profile'];
@@ -284,10 +329,10 @@ async function runScaling(options: BenchOptions, tmpDir: string): Promise<Scalin
       mentors: 200,
       students: Math.max(200, Math.ceil(rows / 50)),
       bulkBookings: rows,
-      freeBookings: Math.max(2000, (options.duration + options.warmup) * 2500),
+      freeBookings: Math.max(2000, (options.duration + options.warmup) * EXPECTED_BOOKINGS_PER_SECOND),
     });
     const server = await startServer(target, options);
-    const [scenario] = writeScenarios(new BookingPool(dataSet.freeBookings));
+    const [scenario] = writeScenarios(new BookingPool(dataSet.freeBookings), `scaling-${rows}`);
     points.push({
       scenario: 'POST /api/bookings',
       size: `${rows} rows`,
@@ -337,7 +382,13 @@ async function main(): Promise<void> {
         for (const [id, summary] of Object.entries(run.profile.byScenario))
           log(formatProfileSummary(id, summary));
       }
-      const targets = checkTargets(run.scenarios, run.micro, run.peakRssBytes, options.connections);
+      const targets = checkTargets(
+        run.scenarios,
+        run.micro,
+        run.peakRssBytes,
+        options.connections,
+        options.driver,
+      );
       log('\nTargets:');
       log(targetLines(targets));
       report = { kind: 'default', ...run, targets };

@@ -28,6 +28,8 @@ export interface ScenarioResult {
     peakRssBytes: number;
     /** SQL statements the server ran per request, from knex's query events. */
     queriesPerRequest: number;
+    /** Writes per SQLite group commit (better-sqlite3), null when none was made. */
+    unitsPerCommit: number | null;
     /** The server's process.memoryUsage() right after the measurement, in MB. */
     memoryMB: Record<string, number>;
   };
@@ -112,28 +114,25 @@ export function readScenarios(dataSet: DataSet): Scenario[] {
   ];
 }
 
-export function writeScenarios(pool: BookingPool): Scenario[] {
-  const post = (path: string) => (): LoadRequest => ({
+/**
+ * Each booking carries its own idempotency key, as the web app's do (one per confirmation): the key
+ * is looked up and the answer stored with the booking, in its transaction.
+ */
+export function writeScenarios(pool: BookingPool, runId: string): Scenario[] {
+  let keys = 0;
+  const nextKey = () => `bench-${runId}-${++keys}`;
+  const rest = restBooking(pool, nextKey);
+  const trpc = (): LoadRequest => ({
     method: 'POST',
-    path,
+    path: '/trpc/bookings.create',
     headers: adminHeaders,
-    body: JSON.stringify(pool.take()),
+    body: JSON.stringify({ ...pool.take(), idempotency_key: nextKey() }),
   });
-  const rest = post('/api/bookings');
-  const trpc = post('/trpc/bookings.create');
-  // The ceiling books nothing, so it is sent bodies of the same shape without using up free slots.
-  const replay =
-    (path: string) =>
-    (n: number): LoadRequest => ({
-      method: 'POST',
-      path,
-      headers: adminHeaders,
-      body: JSON.stringify(pool.peek(n)),
-    });
+  const replay = replayTo(pool);
   return [
     {
       id: 'rest.bookings.create',
-      title: 'POST /api/bookings (distinct free slots)',
+      title: 'POST /api/bookings (distinct free slots, Idempotency-Key)',
       kind: 'write',
       requestAt: rest,
       ceilingRequestAt: replay('/api/bookings'),
@@ -141,13 +140,52 @@ export function writeScenarios(pool: BookingPool): Scenario[] {
     },
     {
       id: 'trpc.bookings.create',
-      title: 'POST /trpc/bookings.create (distinct free slots)',
+      title: 'POST /trpc/bookings.create (distinct free slots, idempotency_key)',
       kind: 'write',
+      restTwin: 'rest.bookings.create',
       requestAt: trpc,
       ceilingRequestAt: replay('/trpc/bookings.create'),
       distinct: () => [trpc()],
     },
   ];
+}
+
+function restBooking(pool: BookingPool, nextKey: () => string): () => LoadRequest {
+  return () => ({
+    method: 'POST',
+    path: '/api/bookings',
+    headers: { ...adminHeaders, 'idempotency-key': nextKey() },
+    body: JSON.stringify(pool.take()),
+  });
+}
+
+/** The ceiling books nothing, so it is sent bodies of the same shape without using up free slots. */
+function replayTo(pool: BookingPool) {
+  return (path: string) =>
+    (n: number): LoadRequest => ({
+      method: 'POST',
+      path,
+      headers: adminHeaders,
+      body: JSON.stringify(pool.peek(n)),
+    });
+}
+
+/**
+ * Bookings with payments on (a server of its own, with `PAYMENT_PROVIDER=stripe` against a stand-in
+ * of Stripe): each holds its slot with a pending payment, and its checkout is opened at the stand-in
+ * after the commit, then recorded.
+ */
+export function paymentsScenario(pool: BookingPool, runId: string): Scenario {
+  let keys = 0;
+  const rest = restBooking(pool, () => `bench-payments-${runId}-${++keys}`);
+  return {
+    id: 'rest.bookings.create.payments',
+    title: 'POST /api/bookings (payments on: held, checkout opened, Idempotency-Key)',
+    kind: 'write',
+    requestAt: rest,
+    ceilingRequestAt: replayTo(pool)('/api/bookings'),
+    distinct: () => [rest()],
+  };
 }
 
 interface Canned {
@@ -235,6 +273,11 @@ export async function runScenario(
     ((after.queries as number) - (before.queries as number)) / Math.max(1, real.requests),
     1,
   );
+  const committed = (stats: Record<string, unknown>) =>
+    (stats.groupCommit as { commits: number; units: number } | null) ?? { commits: 0, units: 0 };
+  const commits = committed(after).commits - committed(before).commits;
+  const unitsPerCommit =
+    commits > 0 ? round((committed(after).units - committed(before).units) / commits, 1) : null;
   const memoryMB = Object.fromEntries(
     Object.entries(after.memory as Record<string, number>).map(([key, bytes]) => [
       key,
@@ -249,7 +292,7 @@ export async function runScenario(
   const result: ScenarioResult = {
     ...base,
     available: true,
-    real: { ...real, peakRssBytes, queriesPerRequest, memoryMB },
+    real: { ...real, peakRssBytes, queriesPerRequest, unitsPerCommit, memoryMB },
     ceiling: top,
     ratios: {
       rps: round(real.rps / top.rps, 3),
@@ -262,7 +305,8 @@ export async function runScenario(
   };
   settings.log(
     `  ${scenario.title}: ${real.rps} req/s (ceiling ${top.rps}, ratio ${result.ratios?.rps}), p99 ${real.p99} ms, ` +
-      `errors ${real.errors}, ${queriesPerRequest} SQL statements per request, heap ${memoryMB.heapUsed}/${memoryMB.heapTotal} MB`,
+      `errors ${real.errors}, ${queriesPerRequest} SQL statements per request` +
+      `${unitsPerCommit === null ? '' : `, ${unitsPerCommit} writes per commit`}, heap ${memoryMB.heapUsed}/${memoryMB.heapTotal} MB`,
   );
   return result;
 }

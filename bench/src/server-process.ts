@@ -32,7 +32,8 @@ process.on('message', (command: Command) => {
   } else if (command.type === 'memory') {
     send({ type: 'memory', id: command.id, rss: process.memoryUsage.rss() });
   } else if (command.type === 'stats') {
-    send({ type: 'stats', id: command.id, queries, memory: process.memoryUsage() });
+    const groupCommit = app.db.groupCommit?.stats ?? null;
+    send({ type: 'stats', id: command.id, queries, groupCommit, memory: process.memoryUsage() });
   } else if (command.type === 'stop') {
     // A normal exit, so that --cpu-prof writes its profile.
     app.close().then(
