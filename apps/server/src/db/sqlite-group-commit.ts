@@ -178,14 +178,20 @@ export class SqliteGroupCommit {
     const refused: Settled['refused'] = [];
     let lost: unknown = null;
     for (const unit of batch) {
+      let failure: unknown = null;
       try {
         answered.push({ unit, value: await connection.savepoint(() => unit.work(connection)) });
       } catch (error) {
+        failure = error;
         refused.push({ unit, error });
       }
-      // Some errors (disk full, I/O) end the whole transaction; a unit may also have swallowed one.
+      // Some errors (disk full, I/O) end the whole transaction: that error is then every unit's
+      // answer (the API maps SQLite's errors to 503). A unit may also have swallowed one.
       if (!raw.inTransaction || connection.broken) {
-        lost = connection.broken ?? new Error('The transaction of a group commit ended before its commit');
+        lost =
+          connection.broken ??
+          failure ??
+          new Error('The transaction of a group commit ended before its commit');
         break;
       }
     }

@@ -114,8 +114,10 @@ describe('writes that arrive together', () => {
       'rejected',
       'rejected',
     ]);
-    const reasons = new Set(outcomes.map((outcome) => String((outcome as PromiseRejectedResult).reason)));
-    expect(reasons).toEqual(new Set(['Error: The transaction of a group commit ended before its commit']));
+    // One answer for all: the failure that ended the transaction (its savepoint was gone with it).
+    const reasons = new Set(outcomes.map((outcome) => (outcome as PromiseRejectedResult).reason));
+    expect(reasons.size).toBe(1);
+    expect(String([...reasons][0])).toMatch(/no such savepoint/);
     expect(await names()).toEqual([]);
     // The next batch begins afresh on the same connection.
     await expect(groupCommit().run(insert('b'))).resolves.toBe('b');

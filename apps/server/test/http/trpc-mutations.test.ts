@@ -34,6 +34,7 @@ afterAll(async () => {
 
 interface Call {
   url: string;
+  /** Sent as JSON; a string is sent as it is (with the JSON content type) */
   payload?: unknown;
   headers?: Record<string, string>;
 }
@@ -46,7 +47,9 @@ function injectOf(app: FastifyInstance, call: Call) {
     method: 'POST',
     url: call.url,
     headers: call.payload === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    ...(call.payload === undefined ? {} : { payload: JSON.stringify(call.payload) }),
+    ...(call.payload === undefined
+      ? {}
+      : { payload: typeof call.payload === 'string' ? call.payload : JSON.stringify(call.payload) }),
   });
 }
 
@@ -125,6 +128,11 @@ describe('a tRPC mutation answers as the tRPC plugin would', () => {
     ],
     ['a query sent as a mutation', { url: '/trpc/areas.list', payload: {} }, 0],
     ['a mutation without a body or a content type (415)', { url: '/trpc/auth.logout' }, 0],
+    [
+      'a body that is not JSON (400 malformed_json)',
+      { url: '/trpc/bookings.create', payload: '{"student_id": 1,' },
+      0,
+    ],
   ];
   for (const [what, call, runs] of refusals) {
     it(`refuses ${what} in the plugin's own words`, async () => {
