@@ -219,8 +219,16 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     `\nLoad: ${options.connections} connections, ${options.duration} s per scenario and per ceiling` +
       `${options.warmup ? ` (after ${options.warmup} s of warm-up each)` : ''}:`,
   );
-  const pool = new BookingPool(dataSet.freeBookings);
-  const scenarios: Scenario[] = [...readScenarios(dataSet), ...writeScenarios(pool, runId)];
+  const [restPool, trpcPool, paymentsPool] = BookingPool.split(dataSet.freeBookings, 3) as [
+    BookingPool,
+    BookingPool,
+    BookingPool,
+  ];
+  const pools = [restPool, trpcPool, paymentsPool];
+  const scenarios: Scenario[] = [
+    ...readScenarios(dataSet),
+    ...writeScenarios({ rest: restPool, trpc: trpcPool }, runId),
+  ];
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, server, ceiling, settings);
@@ -234,10 +242,12 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
   await stopChild(server);
 
   const payments = await startPaymentsServer(target, options);
-  results.push(await runScenario(paymentsScenario(pool, runId), payments.server, ceiling, settings));
+  results.push(await runScenario(paymentsScenario(paymentsPool, runId), payments.server, ceiling, settings));
   await stopChild(payments.server);
   await stopChild(payments.stripe);
-  if (pool.exhausted) log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
+  if (pools.some((pool) => pool.exhausted)) {
+    log('  WARNING: the prepared free bookings ran out; repeated ones count as errors');
+  }
   await stopChild(ceiling);
 
   let profile: DefaultRun['profile'];
@@ -267,7 +277,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
       mentors: mentors.length,
       students: studentIds.length,
       freeBookingsPrepared: freeBookings.length,
-      freeBookingsUsed: pool.used,
+      freeBookingsUsed: pools.reduce((used, pool) => used + pool.used, 0),
     },
     micro,
     scenarios: results,
@@ -332,7 +342,8 @@ async function runScaling(options: BenchOptions, tmpDir: string): Promise<Scalin
       freeBookings: Math.max(2000, (options.duration + options.warmup) * EXPECTED_BOOKINGS_PER_SECOND),
     });
     const server = await startServer(target, options);
-    const [scenario] = writeScenarios(new BookingPool(dataSet.freeBookings), `scaling-${rows}`);
+    const pool = new BookingPool(dataSet.freeBookings);
+    const [scenario] = writeScenarios({ rest: pool, trpc: pool }, `scaling-${rows}`);
     points.push({
       scenario: 'POST /api/bookings',
       size: `${rows} rows`,

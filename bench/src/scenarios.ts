@@ -41,12 +41,23 @@ export interface ScenarioResult {
 
 const cycle = <T>(items: readonly T[], n: number): T => items[n % items.length] as T;
 
-/** Hands out each prepared free booking once, across all write scenarios and their warm-ups. */
+/**
+ * Hands out each prepared free booking once, to one write scenario and its warm-up: each scenario has
+ * a pool of its own, so one that runs out never hands another a slot already booked.
+ */
 export class BookingPool {
   private next = 0;
   exhausted = false;
 
   constructor(private readonly bookings: readonly BookingRequest[]) {}
+
+  /** The prepared bookings dealt into `count` pools of (nearly) equal size. */
+  static split(bookings: readonly BookingRequest[], count: number): BookingPool[] {
+    return Array.from(
+      { length: count },
+      (_, index) => new BookingPool(bookings.filter((_, position) => position % count === index)),
+    );
+  }
 
   take(): BookingRequest {
     if (this.next >= this.bookings.length) this.exhausted = true;
@@ -118,24 +129,23 @@ export function readScenarios(dataSet: DataSet): Scenario[] {
  * Each booking carries its own idempotency key, as the web app's do (one per confirmation): the key
  * is looked up and the answer stored with the booking, in its transaction.
  */
-export function writeScenarios(pool: BookingPool, runId: string): Scenario[] {
+export function writeScenarios(pools: { rest: BookingPool; trpc: BookingPool }, runId: string): Scenario[] {
   let keys = 0;
   const nextKey = () => `bench-${runId}-${++keys}`;
-  const rest = restBooking(pool, nextKey);
+  const rest = restBooking(pools.rest, nextKey);
   const trpc = (): LoadRequest => ({
     method: 'POST',
     path: '/trpc/bookings.create',
     headers: adminHeaders,
-    body: JSON.stringify({ ...pool.take(), idempotency_key: nextKey() }),
+    body: JSON.stringify({ ...pools.trpc.take(), idempotency_key: nextKey() }),
   });
-  const replay = replayTo(pool);
   return [
     {
       id: 'rest.bookings.create',
       title: 'POST /api/bookings (distinct free slots, Idempotency-Key)',
       kind: 'write',
       requestAt: rest,
-      ceilingRequestAt: replay('/api/bookings'),
+      ceilingRequestAt: replayTo(pools.rest)('/api/bookings'),
       distinct: () => [rest()],
     },
     {
@@ -144,7 +154,7 @@ export function writeScenarios(pool: BookingPool, runId: string): Scenario[] {
       kind: 'write',
       restTwin: 'rest.bookings.create',
       requestAt: trpc,
-      ceilingRequestAt: replay('/trpc/bookings.create'),
+      ceilingRequestAt: replayTo(pools.trpc)('/trpc/bookings.create'),
       distinct: () => [trpc()],
     },
   ];
