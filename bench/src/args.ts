@@ -26,6 +26,8 @@ export interface BenchOptions {
   tsxServer: boolean;
   /** Extra Node flags for the server process, e.g. `--max-semi-space-size=8`. */
   serverFlags: string[];
+  /** Trace the server under test to a local OTLP receiver, and report the spans it got. */
+  otlp: boolean;
 }
 
 const usage = `npm run bench -- [flags]
@@ -47,6 +49,8 @@ const usage = `npm run bench -- [flags]
   --keep-database    keep the temporary database files under bench/results/tmp/
   --server-flags F   extra Node flags for the server process, space-separated, after those of apps/server's
                      start script (e.g. --server-flags=--max-old-space-size=256)
+  --otlp             run the servers with OpenTelemetry tracing on, exporting to an OTLP/HTTP receiver the
+                     bench starts, and report the spans received (compare with a run without it)
   --tsx-server       run the server under the tsx loader (adds ~40 MB RSS: a loader thread) instead of
                      as an esbuild bundle of its sources on bare node
 `;
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       now: { type: 'string' },
       'keep-database': { type: 'boolean', default: false },
       'tsx-server': { type: 'boolean', default: false },
+      otlp: { type: 'boolean', default: false },
       'server-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -114,6 +119,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     now,
     keepDatabase: values['keep-database'] ?? false,
     tsxServer: values['tsx-server'] ?? false,
+    otlp: values.otlp ?? false,
     serverFlags: [...productionNodeFlags(), ...(values['server-flags'] ?? '').split(' ').filter(Boolean)],
   };
   if (options.mentors < 1 || options.areas < 1 || options.duration < 1 || options.connections < 1) {

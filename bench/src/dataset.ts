@@ -16,6 +16,7 @@ import {
   weeklyWindowsOf,
   windowsOnLocalDay,
 } from './catalogue.js';
+import { METRICS_TOKEN } from './metrics-summary.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -44,6 +45,7 @@ export function serverEnv(target: DatabaseTarget, logLevel: string): Record<stri
     SEED_DEMO: 'false',
     LOG_LEVEL: logLevel,
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     // The per-IP rate limit stays in the request path (its cost is measured), but one load generator
     // on one address must not be turned away by it.
     RATE_LIMIT_MAX: '1000000000',

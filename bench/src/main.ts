@@ -19,7 +19,9 @@ import {
   openApp,
   serverEnv,
 } from './dataset.js';
+import { type MetricsUnderLoad, metricsSummaryLines, scrapeMetrics } from './metrics-summary.js';
 import { type MicroResult, runSlotMicroBenchmark } from './micro.js';
+import { type BenchOtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
 import { formatProfileSummary, type ProfileSummary, summariseProfile } from './profile.js';
 import {
   checkTargets,
@@ -50,7 +52,9 @@ const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const children = new Set<ServerChild>();
 /** Where each child's entry is: a bundle (default) or the TypeScript source under tsx. */
-const entries = { server: '', ceiling: '', stripe: '' };
+const entries = { server: '', ceiling: '', stripe: '', tracing: '' };
+/** `--otlp`: the receiver the traced servers export to. */
+let otlp: BenchOtlpReceiver | undefined;
 
 async function prepareEntries(options: BenchOptions, dir: string): Promise<void> {
   const srcDir = fileURLToPath(new URL('./', import.meta.url));
@@ -58,8 +62,10 @@ async function prepareEntries(options: BenchOptions, dir: string): Promise<void>
     entries.server = join(srcDir, 'server-process.ts');
     entries.ceiling = join(srcDir, 'ceiling-process.ts');
     entries.stripe = join(srcDir, 'stripe-process.ts');
+    entries.tracing = join(srcDir, 'tracing-preload.ts');
     return;
   }
+  if (options.otlp) entries.tracing = await bundleEntry('tracing-preload.ts', join(dir, 'tracing.mjs'));
   entries.server = await bundleEntry('server-process.ts', join(dir, 'server.mjs'));
   entries.ceiling = await bundleEntry('ceiling-process.ts', join(dir, 'ceiling.mjs'));
   entries.stripe = await bundleEntry('stripe-process.ts', join(dir, 'stripe.mjs'));
@@ -72,6 +78,8 @@ async function startChild(script: string, env: Record<string, string>, flags: st
 }
 
 async function stopChild(child: ServerChild) {
+  // The server's last batch of spans is exported on its schedule, before the stop ends the process.
+  await otlp?.settled(1000);
   await child.stop();
   children.delete(child);
 }
@@ -128,13 +136,29 @@ function startServer(
   profileDir?: string,
   extraEnv: Record<string, string> = {},
 ) {
+  // --otlp: tracing starts in a preload, before the server's modules load (as main.ts starts it).
+  const tracing: { env: Record<string, string>; flags: string[] } = otlp
+    ? {
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+          OTEL_SERVICE_NAME: 'mentor-scheduling-bench',
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+        },
+        flags: ['--import', entries.tracing],
+      }
+    : { env: {}, flags: [] };
   return startChild(
     entries.server,
     {
       BENCH_SERVER_ENV: JSON.stringify({ ...serverEnv(target, options.logLevel), ...extraEnv }),
       BENCH_NOW: String(options.now),
+      ...tracing.env,
     },
-    [...options.serverFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    [
+      ...options.serverFlags,
+      ...tracing.flags,
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
   );
 }
 
@@ -170,6 +194,8 @@ interface DefaultRun {
   micro: MicroResult;
   scenarios: ScenarioResult[];
   contention: ContentionResult;
+  /** The server's own metrics after the read and write scenarios and the contention run */
+  metricsUnderLoad: MetricsUnderLoad;
   peakRssBytes: number;
   profile?: { file: string; whole: ProfileSummary; byScenario: Record<string, ProfileSummary> };
 }
@@ -237,6 +263,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     if (twin) log(`    over tRPC: ${twin}`);
   }
   const contention = await runContention(server, dataSet.contention, 64, log);
+  const metricsUnderLoad = await scrapeMetrics(server.url);
   const peakRssBytes =
     (await server.memory()).peak ?? Math.max(...results.map((r) => r.real?.peakRssBytes ?? 0));
   await stopChild(server);
@@ -282,6 +309,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     micro,
     scenarios: results,
     contention,
+    metricsUnderLoad,
     peakRssBytes,
     ...(profile ? { profile } : {}),
   };
@@ -369,6 +397,10 @@ async function main(): Promise<void> {
   log(
     `Driver: ${options.driver}; server LOG_LEVEL=${options.logLevel}; pinned clock ${new Date(options.now).toISOString()}`,
   );
+  if (options.otlp) {
+    otlp = await startOtlpReceiver();
+    log(`Tracing: servers export OTLP/HTTP to ${otlp.endpoint} (--otlp)`);
+  }
   try {
     let report: Record<string, unknown>;
     if (options.scaling) {
@@ -388,6 +420,8 @@ async function main(): Promise<void> {
       log(scenarioTable(run.scenarios));
       log('');
       log(contentionTable(run.contention));
+      log('');
+      log(metricsSummaryLines(run.metricsUnderLoad).join('\n'));
       if (run.profile) {
         log(`\nProfile: ${run.profile.file}`);
         for (const [id, summary] of Object.entries(run.profile.byScenario))
@@ -403,6 +437,18 @@ async function main(): Promise<void> {
       log('\nTargets:');
       log(targetLines(targets));
       report = { kind: 'default', ...run, targets };
+    }
+    if (otlp) {
+      const received = otlp.summary();
+      log(
+        `\nTraces: ${received.spans} spans in ${received.exports} exports from ${received.services.join(', ')}; ` +
+          `by instrumentation: ${Object.entries(received.byScope)
+            .map(([scope, count]) => `${scope} ${count}`)
+            .join(
+              ', ',
+            )}; ${received.serverSpans} server spans, ${received.clientHttpSpans} outgoing HTTP spans`,
+      );
+      report.otlp = received;
     }
     const finished = new Date();
     const document = {
@@ -420,6 +466,7 @@ async function main(): Promise<void> {
     log(`\nWrote bench/results/${runId}.json (${document.seconds} s in all)`);
   } finally {
     for (const child of children) await child.stop().catch(() => undefined);
+    await otlp?.close();
     if (!options.keepDatabase) rmSync(tmpDir, { recursive: true, force: true });
   }
 }

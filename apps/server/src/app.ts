@@ -4,6 +4,7 @@ import cors from '@fastify/cors';
 import { errorCatalogue } from '@mentor-scheduling/contracts';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -25,6 +26,7 @@ import {
 import { migrateToLatest } from './db/migrate.js';
 import { operatorTokenCheck } from './http/actor.js';
 import { mountDocs } from './http/docs.js';
+import { mountMetrics } from './http/metrics.js';
 import { type ProblemParts, problemOf, problemPartsOf } from './http/problem.js';
 import { clientAddressOf, mountProtection, securityHeadersFor } from './http/protection.js';
 import { methodsAllowedAt, mountRestOperations } from './http/rest.js';
@@ -37,6 +39,7 @@ import { fileMailer } from './integrations/email/file-mailer.js';
 import { smtpMailer } from './integrations/email/smtp-mailer.js';
 import { stripePayments } from './integrations/stripe/stripe-payments.js';
 import { httpWebhookSender } from './integrations/webhooks/http-webhook-sender.js';
+import { createAppMetrics } from './metrics/app-metrics.js';
 import { AnswerCache } from './services/answer-cache.js';
 import { AppError } from './services/errors.js';
 import { actorOf, type ServiceContext } from './services/index.js';
@@ -46,6 +49,7 @@ import { hashPassword, PasswordHasher } from './services/passwords.js';
 import type { PaymentProvider } from './services/payment-provider.js';
 import { startPaymentUpkeep } from './services/payments.js';
 import { startSweeper } from './services/sweeper.js';
+import { traceLogFields, tracingActive } from './telemetry/spans.js';
 
 /** The most calls one tRPC batch may carry. */
 export const TRPC_MAX_BATCH_SIZE = 16;
@@ -254,6 +258,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: loggedRequestOf },
       ...(options.logStream ? { stream: options.logStream } : {}),
+      // With tracing on, each line names the trace and span it was written in; off, nothing is added.
+      ...(tracingActive() ? { mixin: traceLogFields } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
@@ -283,18 +289,23 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Bodies are JSON or nothing: without this, Fastify would hand text/plain to the routes as a string.
   app.removeContentTypeParser('text/plain');
 
+  const metrics = createAppMetrics({ now });
+  app.addHook('onClose', async () => metrics.close());
   const db = openDatabase(config.database, {
+    onWriteWait: metrics.writeWaited,
     onCheckpointFailure: (message) =>
       app.log.warn({ event: 'checkpoint_failed', message }, 'WAL checkpoint failed'),
   });
   app.decorate('db', db);
   app.addHook('onClose', async () => db.close());
+  metrics.watchDatabase(db);
   try {
     const applied = await migrateToLatest(db.knex);
     if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrated');
     await loadDemoCatalogue(db, config, app.log, now());
   } catch (error) {
     await db.close();
+    metrics.close();
     throw error;
   }
 
@@ -306,7 +317,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const payments = paymentProviderOf(config, now);
   // Runs also with payments off: holds left from a time they were on still lapse and are written so.
   const paymentUpkeep = startPaymentUpkeep(
-    { db, now, log: app.log, payments },
+    { db, now, log: app.log, payments, metrics: metrics.services },
     Math.min(PAYMENT_UPKEEP_INTERVAL_MS, config.sweepIntervalMinutes * 60_000),
   );
   app.addHook('preClose', () => paymentUpkeep.stop());
@@ -324,6 +335,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       mailer,
       webhooks,
       publicBaseUrl: config.publicBaseUrl,
+      metrics: metrics.services,
     });
     // Before onClose: the round in progress finishes its sends and marks while the database is open.
     app.addHook('preClose', () => outbox.stop());
@@ -332,6 +344,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 
   await mountProtection(app, config);
+  const requestMetrics = mountMetrics(app, {
+    metrics,
+    token: config.metricsToken,
+    maxBatchSize: TRPC_MAX_BATCH_SIZE,
+  });
+  if (!config.metricsToken && config.env === 'production')
+    app.log.warn(
+      { event: 'metrics_open' },
+      'METRICS_TOKEN is not set: anyone who can reach /metrics reads it',
+    );
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins === '*' ? true : config.corsOrigins,
@@ -373,6 +395,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     payments,
     webhooks,
     origin: `${request.protocol}://${request.host}`,
+    metrics: metrics.services,
+    requestId: request.id,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -421,7 +445,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           throw asTrpcError(error);
         }
       },
-      onError({ error, req }) {
+      onError({ error, req, path }) {
+        requestMetrics.trpcCallFailed(req, path, getHTTPStatusCodeFromError(error));
         if (error.code === 'INTERNAL_SERVER_ERROR')
           req.log.error({ err: error.cause ?? error }, 'unhandled error');
         if (error.cause instanceof AppError && error.cause.code === 'storage_unavailable')

@@ -49,6 +49,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SEED_DEMO: booleanFromEnv.optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, 'must be at least 16 characters, without spaces (it is sent as a bearer token)')
+    .optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(102_400),
   SLOT_GRID_MINUTES: z.coerce.number().int().min(5).max(60).default(15),
   MIN_NOTICE_MINUTES: z.coerce.number().int().min(0).default(120),
@@ -168,6 +172,8 @@ export interface Config {
   logLevel: string;
   seedDemo: boolean;
   adminToken: string | undefined;
+  /** The bearer token GET /metrics asks for; unset, /metrics is open (a warning in production) */
+  metricsToken: string | undefined;
   bodyLimitBytes: number;
   slotPolicy: { gridMinutes: number; minNoticeMinutes: number; horizonDays: number };
   /** Students cannot cancel or move a session this close to its start; admins can */
@@ -351,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: vars.LOG_LEVEL ?? (vars.NODE_ENV === 'test' ? 'silent' : 'info'),
     seedDemo: vars.SEED_DEMO ?? vars.NODE_ENV !== 'production',
     adminToken: vars.ADMIN_TOKEN,
+    metricsToken: vars.METRICS_TOKEN,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     slotPolicy: {
       gridMinutes: vars.SLOT_GRID_MINUTES,

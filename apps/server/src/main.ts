@@ -1,5 +1,5 @@
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { tracingRequested } from './telemetry/spans.js';
 
 /** After the drain, closing the database and the rest gets this long; then the shutdown is abandoned (exit 1). */
 const SHUTDOWN_AFTER_DRAIN_MS = 10_000;
@@ -7,6 +7,12 @@ const SHUTDOWN_AFTER_DRAIN_MS = 10_000;
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
+  // Tracing starts before the app's modules load (knex and pg are patched as they load), and is not
+  // even loaded without an OTLP endpoint. Hence app.js is imported here, not at the top.
+  const tracing = tracingRequested(process.env)
+    ? (await import('./telemetry/tracing.js')).startTracing(process.env)
+    : null;
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
 
   let closing = false;
@@ -24,7 +30,13 @@ async function main(): Promise<void> {
     const drained = setTimeout(() => app.server.closeAllConnections(), config.timeouts.shutdownDrainMs);
     drained.unref();
     app.close().then(
-      () => process.exit(0),
+      // The spans of the last requests are still queued for export: sent before exiting.
+      async () => {
+        await tracing?.shutdown().catch((error: unknown) => {
+          app.log.warn({ err: error }, 'could not export the last traces');
+        });
+        process.exit(0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down');
         process.exit(1);

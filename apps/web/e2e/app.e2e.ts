@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, onTestFailed, test } from 'vitest';
-import { DEMO_ZONE, freshContext, launchChromium, signIn } from './support/browser.js';
+import { DEMO_PASSWORD, DEMO_ZONE, freshContext, launchChromium, signIn } from './support/browser.js';
 import {
   type Control,
   checkPage,
@@ -130,6 +130,20 @@ function keepScreenshotOnFailure(page: Page, name: string): void {
   onTestFailed(async () => {
     await page.screenshot({ path: join(resultsDirectory, 'failures', `${name}.png`), fullPage: true });
   });
+}
+
+/** A new student, registered through the API, for the journeys that erase one: the demo students stay. */
+async function registerStudent(name: string): Promise<{ id: number; email: string }> {
+  const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${Date.now()}@example.com`;
+  const response = await fetch(`${baseUrl}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, email, password: DEMO_PASSWORD }),
+  });
+  if (!response.ok)
+    throw new Error(`Registering ${email} answered ${response.status}: ${await response.text()}`);
+  const answer = (await response.json()) as { account: { student_id: number } };
+  return { id: answer.account.student_id, email };
 }
 
 function requireBooking(): BookedSession {
@@ -294,6 +308,68 @@ describe.sequential('journeys', () => {
     expect(await row.first().textContent()).toContain(AREA);
     await page.close();
   });
+
+  test('a student downloads their data, deletes their account, and cannot sign in again', async () => {
+    const student = await registerStudent('Dara Leaving');
+    const context = await freshContext(browser, baseUrl);
+    const page = await context.newPage();
+    keepScreenshotOnFailure(page, 'journey-student-erasure');
+    try {
+      await signIn(page, student.email);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My data' }).click();
+      await waitForPage(page, 'My data');
+      const downloading = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download my data', exact: true }).click();
+      const download = await downloading;
+      expect(download.suggestedFilename()).toMatch(/^my-data-\d{4}-\d{2}-\d{2}\.json$/);
+      const data = JSON.parse(await readFile(await download.path(), 'utf8'));
+      expect(data.student).toMatchObject({ id: student.id, email: student.email, erased_at: null });
+
+      await page.getByRole('button', { name: 'Delete my account', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+      await dialog.getByLabel('Type DELETE to confirm', { exact: true }).fill('DELETE');
+      await dialog.getByRole('button', { name: 'Delete my account', exact: true }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Your account and personal data were erased' })
+        .waitFor();
+      expect(new URL(page.url()).pathname).toBe('/login');
+
+      await page.getByLabel('Email', { exact: true }).fill(student.email);
+      await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'That email and password do not match an account.' })
+        .waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an admin erases a student and finds the change at the top of the audit log', async () => {
+    const student = await registerStudent('Esha Erased');
+    const { page } = await contextFor('admin', ADMIN_EMAIL);
+    keepScreenshotOnFailure(page, 'journey-admin-audit');
+    await page.goto('/admin/students');
+    await waitForPage(page, 'Students');
+    await page.getByLabel('Search', { exact: true }).fill(student.email);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'Erase Esha Erased', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Erase Esha Erased’s personal data?' });
+    await dialog.getByRole('button', { name: 'Erase personal data', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Esha Erased’s personal data was erased' }).waitFor();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await waitForPage(page, 'Audit log');
+    const newest = page.getByRole('table').getByRole('row').nth(1);
+    await expect.poll(() => newest.textContent(), { timeout: 10_000 }).toContain(`Student #${student.id}`);
+    const text = (await newest.textContent()) ?? '';
+    expect(text).toContain('students.erase');
+    expect(text).toMatch(/Admin \(account #\d+\)/);
+    expect(text).toContain('(Asia/Kolkata)');
+    await page.close();
+  });
 });
 
 /** The signed-in person's controls every page shares. */
@@ -353,6 +429,17 @@ const pages: PageCheck[] = [
     path: () => `/bookings/${requireBooking().id}?payment=done`,
     heading: 'Session details',
     controls: [signOut, { role: 'link', name: 'Add to calendar' }],
+  },
+  {
+    role: 'student',
+    name: 'my-data',
+    path: () => '/my-data',
+    heading: 'My data',
+    controls: [
+      signOut,
+      { role: 'button', name: 'Download my data' },
+      { role: 'button', name: 'Delete my account' },
+    ],
   },
   {
     role: 'mentor',
@@ -416,6 +503,13 @@ const pages: PageCheck[] = [
     path: () => '/admin/notifications',
     heading: 'Notifications',
     controls: [signOut, { role: 'field', name: 'URL' }, { role: 'button', name: 'Add endpoint' }],
+  },
+  {
+    role: 'admin',
+    name: 'admin-audit',
+    path: () => '/admin/audit',
+    heading: 'Audit log',
+    controls: [signOut, { role: 'field', name: 'Operation' }, { role: 'field', name: 'Target type' }],
   },
 ];
 

@@ -37,6 +37,10 @@ export const routes: RouteObject[] = [
                 path: 'sessions',
                 ...page(async () => (await import('./pages/student/MySessions.js')).MySessionsPage),
               },
+              {
+                path: 'my-data',
+                ...page(async () => (await import('./pages/student/MyData.js')).MyDataPage),
+              },
             ],
           },
           {
@@ -95,6 +99,10 @@ export const routes: RouteObject[] = [
               {
                 path: 'notifications',
                 ...page(async () => (await import('./pages/admin/Notifications.js')).AdminNotificationsPage),
+              },
+              {
+                path: 'audit',
+                ...page(async () => (await import('./pages/admin/AuditLog.js')).AdminAuditLogPage),
               },
             ],
           },

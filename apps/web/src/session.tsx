@@ -19,8 +19,13 @@ export interface Session {
   retry: () => void;
   /** Keep the token; pass the account the login answered with so pages need not wait for `auth.me`. */
   signIn: (token: string, account?: Account) => void;
-  /** Revoke the token on the server (best effort), then forget it and everything cached for it. */
-  signOut: () => Promise<void>;
+  /**
+   * Revoke the token on the server (best effort), then forget it and everything cached for it.
+   * `notice` is a sentence for the sign-in page to show next (why the person was signed out).
+   */
+  signOut: (notice?: string) => Promise<void>;
+  /** The sentence the last sign out left for the sign-in page, until someone signs in. */
+  notice: string | null;
 }
 
 export const tokenStorageKey = 'mentor-sessions.token';
@@ -54,6 +59,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [token, setToken] = useState<string | null>(readStoredToken);
+  // Kept here rather than in the address: the route guards' own redirect to sign-in can overtake a
+  // page's navigation, but not this.
+  const [notice, setNotice] = useState<string | null>(null);
 
   const me = useQuery({
     ...trpc.auth.me.queryOptions(undefined, { enabled: token !== null }),
@@ -99,6 +107,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(
     (newToken: string, account?: Account) => {
       storeToken(newToken);
+      setNotice(null);
       queryClient.clear();
       if (account) queryClient.setQueryData(trpc.auth.me.queryKey(), account);
       setToken(newToken);
@@ -106,15 +115,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [queryClient, trpc],
   );
 
-  const signOut = useCallback(async () => {
-    try {
-      if (readStoredToken() !== null) await client.auth.logout.mutate();
-    } catch {
-      // Signing out here must work offline or with a dead token; the token expires on its own.
-    } finally {
-      forget();
-    }
-  }, [client, forget]);
+  const signOut = useCallback(
+    async (sentence?: string) => {
+      try {
+        if (readStoredToken() !== null) await client.auth.logout.mutate();
+      } catch {
+        // Signing out here must work offline or with a dead token; the token expires on its own.
+      } finally {
+        setNotice(sentence ?? null);
+        forget();
+      }
+    },
+    [client, forget],
+  );
 
   const { refetch } = me;
   const retry = useCallback(() => void refetch(), [refetch]);
@@ -123,8 +136,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const account = token !== null ? (me.data ?? null) : null;
     const status: SessionStatus = token === null ? 'anonymous' : account ? 'signed-in' : 'loading';
     const problem = token !== null && !account ? me.error : null;
-    return { token, me: account, status, problem, retry, signIn, signOut };
-  }, [token, me.data, me.error, retry, signIn, signOut]);
+    return { token, me: account, status, problem, retry, signIn, signOut, notice };
+  }, [token, me.data, me.error, retry, signIn, signOut, notice]);
 
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

@@ -9,6 +9,7 @@ import { errorCatalogue } from '@mentor-scheduling/contracts';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
+import { vi } from 'vitest';
 import { AppProviders } from '../src/providers.js';
 import { routes } from '../src/routes.js';
 import { readStoredToken, tokenStorageKey } from '../src/session.js';
@@ -149,4 +150,41 @@ export function renderApp({
 export async function fill(user: ReturnType<typeof userEvent.setup>, field: HTMLElement, text: string) {
   await user.click(field);
   await user.paste(text);
+}
+
+/** A file the app handed the browser to download. */
+export interface SavedFile {
+  name: string;
+  type: string;
+  text: () => Promise<string>;
+}
+
+/**
+ * Records the files the app saves through a Blob and a link's click: jsdom cannot download, so the
+ * browser's part ends where the link is clicked. Restore with `vi.restoreAllMocks()`.
+ */
+export function captureDownloads(): SavedFile[] {
+  const files: SavedFile[] = [];
+  const blobs = new Map<string, Blob>();
+  vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+    const url = `blob:http://app.test/file-${blobs.size + 1}`;
+    blobs.set(url, blob as Blob);
+    return url;
+  });
+  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+  vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    const blob = blobs.get(this.href);
+    if (!blob) throw new Error(`A link to ${this.href} was clicked, not one to a saved file`);
+    files.push({
+      name: this.download,
+      type: blob.type,
+      text: () =>
+        new Promise<string>((resolve) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(String(reader.result));
+          reader.readAsText(blob);
+        }),
+    });
+  });
+  return files;
 }

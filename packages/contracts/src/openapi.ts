@@ -207,6 +207,7 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
         { name: 'Calendars', description: 'Sessions as calendar files and private calendar feeds' },
         { name: 'Webhooks', description: 'Third parties’ subscriptions to booking events' },
         { name: 'Outbox', description: 'Outgoing emails and webhooks, and the dead letters among them' },
+        { name: 'Audit', description: 'Who changed what: the changes made by admins and the operator' },
       ],
       paths,
       webhooks: bookingEventWebhooks(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Operation } from './operation.js';
 import { defineOperation } from './operation.js';
+import { AuditEntrySchema, ListAuditLogQuerySchema } from './schemas/audit.js';
 import {
   AccountIdParamsSchema,
   AccountSchema,
@@ -59,6 +60,7 @@ import {
   WebhookReceivedSchema,
 } from './schemas/payments.js';
 import { DashboardQuerySchema, DashboardSchema } from './schemas/reports.js';
+import { StudentErasureSchema, StudentExportSchema } from './schemas/student-data.js';
 import {
   CreateStudentSchema,
   ListStudentsQuerySchema,
@@ -465,6 +467,34 @@ export const operations = {
       trpc: 'mutation',
       access: ['admin', 'student'],
     }),
+    export: defineOperation({
+      id: 'students.export',
+      method: 'GET',
+      path: '/api/students/{id}/export',
+      summary: 'Everything held about a student',
+      description: `For a student’s right of access (India’s DPDP Act, the GDPR): their profile, their account and its tokens (when they were made and end, never the tokens), their calendar feed, every session with its payment and history, and the emails sent to them about their sessions, as one JSON document. Students export themselves; admins anyone. ${ownRecordsRule}`,
+      tags: ['Students'],
+      params: StudentIdParamsSchema,
+      response: StudentExportSchema,
+      successStatus: 200,
+      errors: ['not_found'],
+      trpc: 'query',
+      access: ['admin', 'student'],
+    }),
+    erase: defineOperation({
+      id: 'students.erase',
+      method: 'DELETE',
+      path: '/api/students/{id}',
+      summary: 'Erase a student’s personal data',
+      description: `For a student’s right to erasure. Their name, email, area of interest and preferred windows are replaced (the student becomes \`Erased student <id>\`, with an address at the reserved \`.invalid\` domain, which no mail reaches), their account can no longer log in and every token stops working, their calendar feed ends, and their future sessions are cancelled as a cancellation by an admin would be (a paid session is refunded; the mentor and the webhooks are told; emails to the erased student are no longer sent). Past sessions stay, under the same student id, for the mentors’ and the platform’s accounts; audit entries about the student keep who and when but no longer their personal fields. Erasing again answers \`already_erased: true\` with the first erasure’s time, and only cancels a future session left by an erasure that failed part way. Recorded in the audit log. A session in progress is kept. Students erase themselves; admins anyone. ${ownRecordsRule}`,
+      tags: ['Students'],
+      params: StudentIdParamsSchema,
+      response: StudentErasureSchema,
+      successStatus: 200,
+      errors: ['not_found'],
+      trpc: 'mutation',
+      access: ['admin', 'student'],
+    }),
   },
   bookings: {
     create: defineOperation({
@@ -749,6 +779,24 @@ export const operations = {
       successStatus: 200,
       errors: ['not_found', 'delivery_not_retryable'],
       trpc: 'mutation',
+      access: ['admin'],
+    }),
+  },
+  auditLog: {
+    list: defineOperation({
+      id: 'auditLog.list',
+      method: 'GET',
+      path: '/api/audit-log',
+      summary: 'Changes made by admins and the operator',
+      description:
+        'Every change made by an admin account or the operator token (ADMIN_TOKEN), newest first: accounts made and their tokens revoked, mentors and students added or changed, availability replaced, sessions booked, cancelled (with their refunds) or moved on someone’s behalf, webhook endpoints added or removed, messages sent again, and every student erasure, whoever asked for it. Each entry says who, when, through which operation and request, and the record before and after. A booking’s entry is written in the booking’s own transaction; the others right after the change commits.',
+      tags: ['Audit'],
+      query: ListAuditLogQuerySchema,
+      response: z.array(AuditEntrySchema),
+      paginated: true,
+      successStatus: 200,
+      errors: [],
+      trpc: 'query',
       access: ['admin'],
     }),
   },

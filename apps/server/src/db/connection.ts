@@ -157,14 +157,23 @@ export function knexConfigFor(database: Config['database'], waiting = blockingWa
   };
 }
 
+/** A knex transaction, or a unit of a better-sqlite3 group commit (sqlite-group-commit.ts). */
+export type WriteKind = 'transaction' | 'group_commit';
+
 export interface OpenOptions {
   /** Told when the background checkpoints of a better-sqlite3 file fail (they are retried) */
   onCheckpointFailure?: (message: string) => void;
+  /**
+   * Told how long each write waited before it could begin: on SQLite for this process's write turn,
+   * a connection and the database's write lock; on PostgreSQL for a pool connection.
+   */
+  onWriteWait?: (seconds: number, kind: WriteKind) => void;
 }
 
 export function openDatabase(database: Config['database'], options: OpenOptions = {}): Database {
   if (database.client === 'pg') {
     const knex = knexFactory(knexConfigFor(database));
+    if (options.onWriteWait) timeTransactionWaits(knex, options.onWriteWait);
     return {
       knex,
       dialect: 'pg',
@@ -187,6 +196,9 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
   retryStatementsWhileBusy(knex);
   const turns = new WriteTurns();
   beginSqliteTransactionsImmediately(knex, turns);
+  const onWriteWait = options.onWriteWait;
+  // After the line above, so that the wait timed includes the turn and BEGIN IMMEDIATE it adds.
+  if (onWriteWait) timeTransactionWaits(knex, onWriteWait);
   const versions = sqliteVersionReader(knex, database.filename === ':memory:');
   const groupCommit =
     database.client === 'better-sqlite3'
@@ -194,6 +206,7 @@ export function openDatabase(database: Config['database'], options: OpenOptions 
           takeTurn: (deadline, waitMs) => turns.take(deadline, waitMs),
           retryWhileBusy,
           waitMs: SQLITE_WRITE_WAIT_MS,
+          ...(onWriteWait ? { onUnitWaited: (seconds: number) => onWriteWait(seconds, 'group_commit') } : {}),
         })
       : undefined;
   return {
@@ -458,6 +471,32 @@ function beginSqliteTransactionsImmediately(knex: Knex, turns: WriteTurns): void
     // Straight to the connection's client: knex's own trx.query would fail the transaction at the first error.
     trx.begin = (connection) =>
       retryWhileBusy(() => trx.trxClient.query(connection, 'BEGIN IMMEDIATE;'), deadline);
+    return trx;
+  };
+}
+
+/**
+ * Tells `observe` how long each transaction waited from being asked for until its BEGIN was done,
+ * or until waiting failed (no turn or no connection in time). Savepoints begin inside a transaction
+ * already held, on knex's transaction client, and never come here.
+ */
+function timeTransactionWaits(knex: Knex, observe: (seconds: number, kind: WriteKind) => void): void {
+  const client = knex.client as { transaction(...args: unknown[]): KnexTransactionInternals };
+  const makeTransaction = client.transaction;
+  client.transaction = function transaction(this: unknown, ...args: unknown[]) {
+    const trx = makeTransaction.apply(this, args);
+    const askedAt = performance.now();
+    let timed = false;
+    const waitEnded = () => {
+      if (timed) return;
+      timed = true;
+      observe((performance.now() - askedAt) / 1000, 'transaction');
+    };
+    const begin = trx.begin.bind(trx);
+    trx.begin = (connection) => begin(connection).finally(waitEnded);
+    // The whole transaction runs inside acquireConnection: this only times a wait that failed before BEGIN.
+    const acquireConnection = trx.acquireConnection.bind(trx);
+    trx.acquireConnection = (config, onAcquire) => acquireConnection(config, onAcquire).finally(waitEnded);
     return trx;
   };
 }

@@ -68,6 +68,8 @@ export class StudentModel extends Model {
   area_of_interest_id!: number | null;
   created_at!: Date | number;
   updated_at!: Date | number;
+  /** Set when the student's personal data was erased on request */
+  erased_at!: Date | number | null;
   area_of_interest?: AreaModel | null;
 
   static override get relationMappings(): RelationMappings {

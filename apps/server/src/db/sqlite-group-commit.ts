@@ -50,6 +50,8 @@ export interface WriterAccess {
   /** Tries `attempt` again while another process holds SQLite's write lock, up to the deadline. */
   retryWhileBusy<T>(attempt: () => Promise<T>, deadline: number): Promise<T>;
   waitMs: number;
+  /** Told how long each unit waited, from its arrival until its batch began (or its wait failed) */
+  onUnitWaited?: (seconds: number) => void;
 }
 
 interface Unit {
@@ -57,6 +59,8 @@ interface Unit {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   deadline: number;
+  /** performance.now() when it arrived */
+  arrivedAt: number;
 }
 
 /**
@@ -86,6 +90,7 @@ export class SqliteGroupCommit {
         resolve: resolve as (value: unknown) => void,
         reject,
         deadline: Date.now() + this.#writer.waitMs,
+        arrivedAt: performance.now(),
       });
       if (!this.#draining) {
         this.#draining = true;
@@ -131,7 +136,16 @@ export class SqliteGroupCommit {
     const now = Date.now();
     const expired = this.#queue.filter((unit) => unit.deadline <= now);
     this.#queue = this.#queue.filter((unit) => unit.deadline > now);
-    for (const unit of expired.length > 0 ? expired : this.#queue.splice(0, 1)) unit.reject(error);
+    const failed = expired.length > 0 ? expired : this.#queue.splice(0, 1);
+    this.#waitEnded(failed);
+    for (const unit of failed) unit.reject(error);
+  }
+
+  #waitEnded(units: readonly Unit[]): void {
+    const observe = this.#writer.onUnitWaited;
+    if (!observe) return;
+    const now = performance.now();
+    for (const unit of units) observe((now - unit.arrivedAt) / 1000);
   }
 
   async #commit(batch: Unit[]): Promise<void> {
@@ -143,6 +157,7 @@ export class SqliteGroupCommit {
     try {
       raw = await client.acquireConnection();
     } catch (error) {
+      this.#waitEnded(batch);
       for (const unit of batch) unit.reject(error);
       return;
     }
@@ -172,8 +187,10 @@ export class SqliteGroupCommit {
     try {
       await this.#writer.retryWhileBusy(async () => connection.run('BEGIN IMMEDIATE'), deadline);
     } catch (error) {
+      this.#waitEnded(batch);
       return { answered: [], refused: batch.map((unit) => ({ unit, error })) };
     }
+    this.#waitEnded(batch);
     const answered: Settled['answered'] = [];
     const refused: Settled['refused'] = [];
     let lost: unknown = null;

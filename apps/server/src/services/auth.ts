@@ -345,7 +345,7 @@ export async function createAccount(
 }
 
 /** Revokes the account's tokens that still work, except `keepTokenHash`; answers how many. */
-async function revokeTokensOf(
+export async function revokeTokensOf(
   ctx: ServiceContext,
   db: Knex | Knex.Transaction,
   accountId: number,

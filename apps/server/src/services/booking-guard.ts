@@ -7,7 +7,7 @@ export const LAPSED_HOLD_REASON = 'The payment was not completed before the hold
 
 /**
  * Marks `expired` the holds for payment of these mentors and this student that lapsed and overlap
- * `[start, end)`, inside the transaction that is about to write there. The database's overlap guard
+ * `[start, end)`, inside the transaction that is about to write there; answers how many it let go. The database's overlap guard
  * counts every hold, live or lapsed (it cannot read the clock), so a lapsed hold must be let go
  * first; done here, in the same transaction, a slot is free the instant its hold lapses, whatever
  * any sweeper does. Only the parties' own rows: those are the ones the guard compares, and the
@@ -20,7 +20,7 @@ export async function releaseLapsedHolds(
   parties: { mentorIds: readonly number[]; studentId: number },
   /** A booking the caller is deciding about itself (a late payment's own hold): never released here */
   exceptBookingId?: number,
-): Promise<void> {
+): Promise<number> {
   const { start, end } = slot;
   const released: Array<{ id: number } | number> = await trx('bookings')
     .where((party) => party.whereIn('mentor_id', parties.mentorIds).orWhere('student_id', parties.studentId))
@@ -37,6 +37,7 @@ export async function releaseLapsedHolds(
   for (const row of released) {
     await recordBookingEvent(trx, now, 'booking.expired', typeof row === 'object' ? row.id : row);
   }
+  return released.length;
 }
 
 /** Serialises concurrent bookings of the same mentors on PostgreSQL; SQLite has one writer anyway. */

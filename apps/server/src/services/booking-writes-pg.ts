@@ -117,9 +117,11 @@ export function pgBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): Boo
         new Date(slot.start),
         new Date(slot.start - LONGEST_SESSION_MS),
       ]);
-      for (const bookingId of row?.released ?? []) {
+      const released = row?.released ?? [];
+      for (const bookingId of released) {
         await recordBookingEvent(trx, ctx.now(), 'booking.expired', bookingId);
       }
+      return released.length;
     },
     async mentorWithSchedule(mentorId, from, to) {
       const bounds = scheduleBoundsOf(from, to);
@@ -171,7 +173,7 @@ export function pgBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): Boo
       const [inserted] = await trx('bookings').insert(bookingRowOf(booking)).returning('id');
       return typeof inserted === 'object' ? inserted.id : inserted;
     },
-    async completeBooking({ at, payment, events, answer }) {
+    async completeBooking({ at, payment, events, answer, audit }) {
       const now = ctx.now();
       const paymentRow = payment ? pendingPaymentRowOf(paymentsOf(ctx), payment, at) : null;
       const keyRow = answer ? keyRowOf(answer.request, answer.stored, now) : null;
@@ -202,6 +204,8 @@ export function pgBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): Boo
         new Date(now - KEY_LIFETIME_MS),
       ]);
       if (keyRow && Number(row?.answered ?? 0) === 0) throw keyCollision();
+      // Only bookings made on a student's behalf have one: a round trip of its own is cheap enough.
+      if (audit) await trx('audit_log').insert(audit);
     },
     attempt: (work) => trx.transaction((savepoint) => work(pgBookingWrites(ctx, savepoint))),
   };

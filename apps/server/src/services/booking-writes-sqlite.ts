@@ -73,6 +73,9 @@ const SQL = {
   insertPayment: `INSERT INTO payments (booking_id, provider, status, amount_minor, currency,
       checkout_expires_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertAudit: `INSERT INTO audit_log (at, actor_role, actor_label, actor_account_id, request_id,
+      operation, target_type, target_id, student_id, before, after)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertEvents: (count: number) =>
     `INSERT INTO outbox_events (type, booking_id, payload, occurred_at) VALUES ${Array.from(
       { length: count },
@@ -172,6 +175,7 @@ export function directBookingWrites(ctx: ServiceContext, db: DirectConnection): 
         }),
         now,
       );
+      return released.length;
     },
     async mentorWithSchedule(mentorId, from, to) {
       const row = db.get<Omit<MentorRow, 'is_premium'> & { is_premium: number }>(SQL.mentor, mentorId);
@@ -214,7 +218,7 @@ export function directBookingWrites(ctx: ServiceContext, db: DirectConnection): 
       );
       return Number(lastInsertRowid);
     },
-    async completeBooking({ at, payment, events, answer }) {
+    async completeBooking({ at, payment, events, answer, audit }) {
       if (payment) {
         const row = pendingPaymentRowOf(paymentsOf(ctx), payment, at);
         db.run(
@@ -242,6 +246,22 @@ export function directBookingWrites(ctx: ServiceContext, db: DirectConnection): 
           row.status_code,
           row.response_body,
           epochMs(row.created_at),
+        );
+      }
+      if (audit) {
+        db.run(
+          SQL.insertAudit,
+          epochMs(audit.at),
+          audit.actor_role,
+          audit.actor_label,
+          audit.actor_account_id,
+          audit.request_id,
+          audit.operation,
+          audit.target_type,
+          audit.target_id,
+          audit.student_id,
+          audit.before,
+          audit.after,
         );
       }
     },

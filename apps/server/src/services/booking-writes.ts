@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { inChildSpan, inCurrentContext } from '../telemetry/spans.js';
+import type { AuditRow } from './audit-log.js';
 import { lockMentors, releaseLapsedHolds } from './booking-guard.js';
 import { pgBookingWrites } from './booking-writes-pg.js';
 import { directBookingWrites } from './booking-writes-sqlite.js';
@@ -51,6 +53,8 @@ export interface BookingCompletion {
   events: readonly BookingEvent[];
   /** The answer to keep under the request's idempotency key, or null without a key */
   answer: { request: IdempotentRequest; stored: StoredAnswer } | null;
+  /** The audit entry of a booking made by an admin on a student's behalf, or null */
+  audit: AuditRow | null;
 }
 
 /**
@@ -73,12 +77,13 @@ export interface BookingWrites {
   area(name: string): Promise<{ id: number; name: string }>;
   /**
    * Orders this transaction after others booking these mentors (PostgreSQL row locks; SQLite has
-   * one writer), and lets go of the parties' lapsed holds that overlap the slot (booking-guard.ts).
+   * one writer), and lets go of the parties' lapsed holds that overlap the slot (booking-guard.ts):
+   * answers how many it let go.
    */
   guard(
     slot: { start: number; end: number },
     parties: { mentorIds: readonly number[]; studentId: number },
-  ): Promise<void>;
+  ): Promise<number>;
   /** The mentor and their schedule over [from, to); an unknown mentor is refused */
   mentorWithSchedule(
     mentorId: number,
@@ -111,9 +116,18 @@ export function inBookingTransaction<T>(
   work: (writes: BookingWrites) => Promise<T>,
 ): Promise<T> {
   const groupCommit = ctx.db.groupCommit;
-  if (groupCommit) return groupCommit.run((connection) => work(directBookingWrites(ctx, connection)));
-  if (ctx.db.dialect === 'pg') return ctx.db.knex.transaction((trx) => work(pgBookingWrites(ctx, trx)));
-  return ctx.db.knex.transaction((trx) => work(knexBookingWrites(ctx, trx)));
+  // A span of its own when traced: on better-sqlite3 no query goes through knex, whose spans would
+  // otherwise show the transaction; and a group commit runs it later, in another request's turn.
+  const attributes = {
+    'db.system.name': ctx.db.dialect === 'pg' ? 'postgresql' : 'sqlite',
+    'booking.write_path': groupCommit ? 'group_commit' : 'knex_transaction',
+  };
+  return inChildSpan('booking transaction', { attributes }, () => {
+    if (groupCommit)
+      return groupCommit.run(inCurrentContext((connection) => work(directBookingWrites(ctx, connection))));
+    if (ctx.db.dialect === 'pg') return ctx.db.knex.transaction((trx) => work(pgBookingWrites(ctx, trx)));
+    return ctx.db.knex.transaction((trx) => work(knexBookingWrites(ctx, trx)));
+  });
 }
 
 export function knexBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): BookingWrites {
@@ -125,7 +139,7 @@ export function knexBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): B
     area: async (name) => (await areasByName(ctx, [name], trx))[0] as { id: number; name: string },
     async guard(slot, parties) {
       await lockMentors(trx, ctx.db, [...parties.mentorIds]);
-      await releaseLapsedHolds(trx, ctx.now(), slot, parties);
+      return releaseLapsedHolds(trx, ctx.now(), slot, parties);
     },
     async mentorWithSchedule(mentorId, from, to) {
       const mentor = await loadMentor(trx, mentorId);
@@ -168,10 +182,11 @@ export function knexBookingWrites(ctx: ServiceContext, trx: Knex.Transaction): B
       const [inserted] = await trx('bookings').insert(bookingRowOf(booking)).returning('id');
       return typeof inserted === 'object' ? inserted.id : inserted;
     },
-    async completeBooking({ at, payment, events, answer }) {
+    async completeBooking({ at, payment, events, answer, audit }) {
       if (payment) await insertPendingPayment(trx, paymentsOf(ctx), payment, at);
       await recordBookingEvents(trx, at, events);
       if (answer) await storeAnswer(ctx, trx, answer.request, answer.stored);
+      if (audit) await trx('audit_log').insert(audit);
     },
     attempt: (work) => trx.transaction((savepoint) => work(knexBookingWrites(ctx, savepoint))),
   };

@@ -22,6 +22,7 @@ import {
   unknownRecord,
 } from './access.js';
 import { withClockStopped } from './answer-cache.js';
+import { auditRowOf } from './audit-log.js';
 import { lockMentors, overlapPartyOf, releaseLapsedHolds } from './booking-guard.js';
 import { type BookingCompletion, type BookingWrites, inBookingTransaction } from './booking-writes.js';
 import type { ServiceContext } from './context.js';
@@ -227,7 +228,15 @@ async function insertNewBooking(
     holdExpiresAt,
     createdAt,
   });
-  return { bookingId, mentorId: mentor.id, mentorName: mentor.name, plan, createdAt, holdExpiresAt };
+  return {
+    bookingId,
+    mentorId: mentor.id,
+    mentorName: mentor.name,
+    plan,
+    createdAt,
+    holdExpiresAt,
+    lapsedHoldsReleased: 0,
+  };
 }
 
 /** The rows a new booking writes besides its own: its pending payment (payments on) and its events. */
@@ -255,6 +264,7 @@ function completionOf(ctx: ServiceContext, made: BookingMade): Omit<BookingCompl
   return {
     bookingId: made.bookingId,
     at: made.createdAt,
+    audit: ctx.actor.role === 'admin' ? auditOfBookingMade(ctx, made, payload) : null,
     payment:
       holdExpiresAt === null
         ? null
@@ -268,6 +278,36 @@ function completionOf(ctx: ServiceContext, made: BookingMade): Omit<BookingCompl
           ]
         : [{ type: 'booking.created', payload }],
   };
+}
+
+/** The audit entry of a session an admin booked on a student's behalf: the booking as it was made. */
+function auditOfBookingMade(ctx: ServiceContext, made: BookingMade, payload: BookingEventPayload) {
+  const iso = (instant: number | null) => (instant === null ? null : toIsoUtc(instant));
+  return auditRowOf(
+    ctx,
+    {
+      operation: 'bookings.create',
+      targetType: 'booking',
+      targetId: made.bookingId,
+      studentId: payload.student_id,
+      before: null,
+      after: {
+        id: made.bookingId,
+        student_id: payload.student_id,
+        mentor_id: payload.mentor_id,
+        area_id: payload.area_id,
+        start_at: iso(payload.start),
+        end_at: iso(payload.end),
+        duration_minutes: payload.duration_minutes,
+        price_minor: payload.price_minor,
+        currency: payload.currency,
+        status: payload.status,
+        hold_expires_at: iso(made.holdExpiresAt),
+        created_at: iso(made.createdAt),
+      },
+    },
+    made.createdAt,
+  );
 }
 
 function holdMinutesOf(ctx: ServiceContext): number {
@@ -335,6 +375,8 @@ interface BookingMade {
   createdAt: number;
   /** Until when the booking holds its slot for payment; null when payments are off (confirmed at once) */
   holdExpiresAt: number | null;
+  /** Lapsed holds of the parties that the booking's transaction wrote down as expired */
+  lapsedHoldsReleased: number;
 }
 
 /**
@@ -348,7 +390,10 @@ async function bookNamedMentor(
   draft: Draft,
   request: { mentorId: number; area: Area | undefined; sentCost: number | undefined },
 ): Promise<BookingMade> {
-  await writes.guard(draft, { mentorIds: [request.mentorId], studentId: draft.studentId });
+  const lapsedHoldsReleased = await writes.guard(draft, {
+    mentorIds: [request.mentorId],
+    studentId: draft.studentId,
+  });
   const { mentor, schedule } = await writes.mentorWithSchedule(
     request.mentorId,
     draft.start - DAY_MS,
@@ -364,7 +409,10 @@ async function bookNamedMentor(
   const refusal = refusalFor(schedule, plan, ctx.now(), ctx.config.slotPolicy);
   if (refusal === 'slot_taken') throw new SlotConflict('slot_taken', refusalMessages.slot_taken, [mentor]);
   if (refusal) throw refusalError(refusal, ctx);
-  return insertNewBooking(writes, ctx, plan, mentor).catch((error) => rethrowOverlap(error, [mentor]));
+  const made = await insertNewBooking(writes, ctx, plan, mentor).catch((error) =>
+    rethrowOverlap(error, [mentor]),
+  );
+  return { ...made, lapsedHoldsReleased };
 }
 
 /**
@@ -381,7 +429,7 @@ async function bookAssignedMentor(
 ): Promise<BookingMade> {
   const candidates = await writes.candidates(area.id, premium);
   const mentorIds = candidates.map((candidate) => candidate.id);
-  await writes.guard(plan, { mentorIds, studentId: plan.studentId });
+  const lapsedHoldsReleased = await writes.guard(plan, { mentorIds, studentId: plan.studentId });
   // The start is judged first, by the rule a named mentor's booking follows: judged per mentor, an
   // off-grid start made every mentor "not free" and read as no_mentor_available. An empty pool has
   // no zone to read the grid in; the platform's stands in for it.
@@ -414,7 +462,8 @@ async function bookAssignedMentor(
     };
     try {
       // A savepoint per attempt: on PostgreSQL a refused insert would otherwise abort the transaction.
-      return await writes.attempt((attempt) => insertNewBooking(attempt, ctx, plan, mentor));
+      const made = await writes.attempt((attempt) => insertNewBooking(attempt, ctx, plan, mentor));
+      return { ...made, lapsedHoldsReleased };
     } catch (error) {
       if (overlapPartyOf(error) !== 'mentor') rethrowOverlap(error, candidates);
     }
@@ -564,6 +613,8 @@ async function createBookingOnce(
     { bookingId: made.bookingId, mentorId: made.mentorId, studentId },
     made.holdExpiresAt !== null ? 'booking held for payment' : 'booking confirmed',
   );
+  ctx.metrics.bookingsChanged('made');
+  if (made.lapsedHoldsReleased > 0) ctx.metrics.bookingsChanged('expired', made.lapsedHoldsReleased);
   return answer;
 }
 
@@ -777,6 +828,7 @@ export async function cancelBooking(
     return work;
   });
   ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking cancelled');
+  ctx.metrics.bookingsChanged('cancelled');
   // The refund is asked for once the cancellation holds; one the provider cannot take now is retried.
   await afterCancel(ctx, paymentWork);
   return bookingById(ctx, input.id);
@@ -831,7 +883,7 @@ export async function rescheduleBooking(
     areaId: null,
     movingBookingId: current.id,
   };
-  const moved = await withSlotHints(ctx, draft, () =>
+  const change = await withSlotHints(ctx, draft, () =>
     ctx.db.knex.transaction(async (trx) => {
       await lockMentors(trx, ctx.db, [current.mentor_id]);
       const booking = await changeableBooking(ctx, trx, input.id, 'move');
@@ -844,8 +896,8 @@ export async function rescheduleBooking(
         ...draft,
         priceMinor: movedPrice(ctx, booking, duration, mentor.is_premium, input.cost, paid !== undefined),
       };
-      if (booking.start === start && booking.end === end) return false;
-      await releaseLapsedHolds(trx, ctx.now(), plan, {
+      if (booking.start === start && booking.end === end) return { moved: false, lapsedHoldsReleased: 0 };
+      const lapsedHoldsReleased = await releaseLapsedHolds(trx, ctx.now(), plan, {
         mentorIds: [booking.mentor_id],
         studentId: booking.student_id,
       });
@@ -874,10 +926,14 @@ export async function rescheduleBooking(
       await recordBookingEvent(trx, ctx.now(), 'booking.rescheduled', booking.id, {
         previous: { start: booking.start, end: booking.end },
       });
-      return true;
+      return { moved: true, lapsedHoldsReleased };
     }),
   );
-  if (moved) ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking rescheduled');
+  if (change.moved) {
+    ctx.log.info({ bookingId: input.id, actor: ctx.actor.label }, 'booking rescheduled');
+    ctx.metrics.bookingsChanged('rescheduled');
+  }
+  if (change.lapsedHoldsReleased > 0) ctx.metrics.bookingsChanged('expired', change.lapsedHoldsReleased);
   return bookingById(ctx, input.id);
 }
 
@@ -886,7 +942,12 @@ export async function bookingHistory(
   input: OperationInput<Operations['bookings']['history']>,
 ) {
   requireParticipant(ctx, await bookingById(ctx, input.id));
-  const rows = await ctx.db.knex('booking_changes').where('booking_id', input.id).orderBy('id');
+  return changesOfBookings(ctx.db.knex, [input.id]);
+}
+
+/** The recorded changes of the bookings named, oldest first. */
+export async function changesOfBookings(db: Knex | Knex.Transaction, bookingIds: readonly number[]) {
+  const rows = await db('booking_changes').whereIn('booking_id', bookingIds).orderBy('id');
   const instantOrNull = (value: unknown) => (value === null ? null : toIsoUtc(instantFromDb(value)));
   // Changes recorded before prices were kept with them have none.
   const costOrNull = (minor: number | null) => (minor === null ? null : minorToMajor(Number(minor)));
@@ -946,4 +1007,16 @@ export async function listBookings(
     nextCursor:
       rows.length > input.limit && last ? encodeCursor([instantFromDb(last.start_at), last.id]) : null,
   };
+}
+
+/** Every booking of one student, as the API shows them now, by start time then id. */
+export async function bookingsOfStudent(ctx: ServiceContext, studentId: number): Promise<Booking[]> {
+  const now = ctx.now();
+  const rows: BookingRow[] = await bookingQuery(ctx.db.knex)
+    .where('bookings.student_id', studentId)
+    .orderBy([
+      { column: 'bookings.start_at', order: 'asc' },
+      { column: 'bookings.id', order: 'asc' },
+    ]);
+  return rows.map((row) => present(row, now));
 }

@@ -4,6 +4,7 @@ import type { AnswerCache } from './answer-cache.js';
 import type { WebhookSender } from './notification-ports.js';
 import type { PasswordHasher } from './passwords.js';
 import type { PaymentProvider } from './payment-provider.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 export interface Logger {
   info(details: object, message?: string): void;
@@ -42,4 +43,8 @@ export interface ServiceContext {
   webhooks: WebhookSender;
   /** `scheme://host` as the caller reached this server, for links when PUBLIC_BASE_URL is unset */
   origin: string;
+  /** The request's id (`x-request-id`), as in its logs and traces: audit entries carry it */
+  requestId?: string;
+  /** Where bookings made and changed, slot computations and payment events are reported */
+  metrics: ServiceMetrics;
 }

@@ -1,4 +1,11 @@
-import type { Operation, OperationInput, OperationResult, Operations } from '@mentor-scheduling/contracts';
+import {
+  type Operation,
+  type OperationInput,
+  type OperationResult,
+  type Operations,
+  operations,
+} from '@mentor-scheduling/contracts';
+import { listAuditLog, withAuditTrail } from './audit-log.js';
 import {
   changePassword,
   createAccount,
@@ -34,6 +41,7 @@ import { receiveStripeEvent } from './payment-events.js';
 import { listPayments } from './payment-list.js';
 import { dashboard } from './reports.js';
 import { searchSlots } from './slots.js';
+import { eraseStudent, exportStudent } from './student-data.js';
 import { createStudent, getStudent, listStudents, updateStudent } from './students.js';
 import {
   createWebhookEndpoint,
@@ -63,7 +71,7 @@ export type Handlers = {
 
 const startedAt = Date.now();
 
-export const handlers: Handlers = {
+const implementations: Handlers = {
   health: {
     check: () => ({ status: 'ok', uptime_seconds: Math.round((Date.now() - startedAt) / 1000) }),
     ready: (ctx) => checkReadiness(ctx),
@@ -90,7 +98,14 @@ export const handlers: Handlers = {
     setAvailability,
   },
   slots: { search: searchSlots },
-  students: { list: listStudents, create: createStudent, get: getStudent, update: updateStudent },
+  students: {
+    list: listStudents,
+    create: createStudent,
+    get: getStudent,
+    update: updateStudent,
+    export: exportStudent,
+    erase: eraseStudent,
+  },
   reports: { dashboard },
   bookings: {
     create: createBooking,
@@ -109,4 +124,25 @@ export const handlers: Handlers = {
     attempts: listWebhookAttempts,
   },
   outbox: { list: listOutbox, retry: retryDelivery },
+  auditLog: { list: listAuditLog },
 };
+
+/** The implementations, each change by an admin (and every erasure) recorded in the audit log. */
+function withAuditTrails(implementations: Handlers): Handlers {
+  const recorded: Record<string, Record<string, unknown>> = {};
+  for (const [namespace, group] of Object.entries(operations)) {
+    const own = implementations[namespace as keyof Handlers] as unknown as Record<
+      string,
+      (ctx: ServiceContext, input: never) => unknown
+    >;
+    recorded[namespace] = Object.fromEntries(
+      Object.entries(group).map(([name, operation]) => [
+        name,
+        withAuditTrail(operation as Operation, own[name] as (ctx: ServiceContext, input: never) => unknown),
+      ]),
+    );
+  }
+  return recorded as unknown as Handlers;
+}
+
+export const handlers: Handlers = withAuditTrails(implementations);

@@ -26,6 +26,7 @@ import {
   rulesFromRows,
   whereHoldingTime,
 } from './schedules.js';
+import { timedSlotComputation } from './service-metrics.js';
 
 type MentorRow = MentorScheduleSource & {
   name: string;
@@ -113,7 +114,7 @@ export function listMentors(
 ): Promise<Page<Mentor>> {
   refuseOversizedListing(ctx, input);
   return ctx.answers.through(ctx, `mentors.list ${JSON.stringify(input)}`, (at) =>
-    computeMentorsPage(at, input),
+    timedSlotComputation(at.metrics, 'mentors.list', () => computeMentorsPage(at, input)),
   );
 }
 
@@ -176,10 +177,12 @@ export function getMentor(
   ctx: ServiceContext,
   input: OperationInput<Operations['mentors']['get']>,
 ): Promise<Mentor> {
-  return ctx.answers.through(ctx, `mentors.get ${JSON.stringify(input)}`, async (at) => {
-    const [mentor] = await presentMentors(at, [await mentorRowOf(at.db.knex, input.id)], input);
-    return mentor as Mentor;
-  });
+  return ctx.answers.through(ctx, `mentors.get ${JSON.stringify(input)}`, (at) =>
+    timedSlotComputation(at.metrics, 'mentors.get', async () => {
+      const [mentor] = await presentMentors(at, [await mentorRowOf(at.db.knex, input.id)], input);
+      return mentor as Mentor;
+    }),
+  );
 }
 
 export async function mentorSlots(
@@ -189,20 +192,23 @@ export async function mentorSlots(
   const at = withClockStopped(ctx);
   const window = windowOf(at, input);
   // The open starts are kept (see answer-cache.ts); the answer echoes the window, so it is built per request.
-  const open = await at.answers.through(at, `mentors.slots ${JSON.stringify(input)}`, async () => {
-    const row = await mentorRowOf(at.db.knex, input.id);
-    const schedules = await loadSchedules(at.db.knex, [row], window.from, window.to, at.now());
-    const schedule = schedules.get(row.id);
-    const starts = schedule
-      ? openSlotsOf(schedule, {
-          durationMinutes: input.duration,
-          ...window,
-          now: at.now(),
-          policy: at.config.slotPolicy,
-        })
-      : [];
-    return { mentorId: row.id, starts };
-  });
+  const slotsKey = `mentors.slots ${JSON.stringify(input)}`;
+  const open = await at.answers.through(at, slotsKey, () =>
+    timedSlotComputation(at.metrics, 'mentors.slots', async () => {
+      const row = await mentorRowOf(at.db.knex, input.id);
+      const schedules = await loadSchedules(at.db.knex, [row], window.from, window.to, at.now());
+      const schedule = schedules.get(row.id);
+      const starts = schedule
+        ? openSlotsOf(schedule, {
+            durationMinutes: input.duration,
+            ...window,
+            now: at.now(),
+            policy: at.config.slotPolicy,
+          })
+        : [];
+      return { mentorId: row.id, starts };
+    }),
+  );
   return {
     mentor_id: open.mentorId,
     duration: input.duration,

@@ -1,15 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SpanKind, type SpanOptions } from '@opentelemetry/api';
 import type { Knex } from 'knex';
 import type { NotificationsConfig } from '../config.js';
 import type { Database } from '../db/connection.js';
 import { instantFromDb } from '../db/connection.js';
 import { MINUTE_MS } from '../domain/time.js';
+import { inSpan } from '../telemetry/spans.js';
 import type { Logger } from './context.js';
 import type { Mailer, WebhookSender } from './notification-ports.js';
 import { WebhookDeliveryError } from './notification-ports.js';
 import type { BookingEventPayload, BookingEventType } from './outbox.js';
 import { messageHostOf, type OutboxMessages, outboxMessages } from './outbox-messages.js';
 import { UNSTARTED_PAYMENT_REASON } from './payments.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 /**
  * Delivers what the outbox holds, in two steps that any number of processes may run at once:
@@ -36,6 +39,8 @@ export interface OutboxDeps {
   webhooks: WebhookSender;
   /** Links in emails (`…/bookings/42`) and the host part of calendar UIDs */
   publicBaseUrl: string | undefined;
+  /** Where failed tries are reported; absent, they are only logged and recorded */
+  metrics?: ServiceMetrics;
 }
 
 /** Retries never wait longer than this between two tries. */
@@ -296,6 +301,8 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
   const now = new Date(deps.now());
   const lastTry =
     outcome.result === 'failed' && (outcome.permanent || delivery.attempts >= deps.config.maxAttempts);
+  // Counted as tried, whether or not recording the try below succeeds.
+  if (outcome.result === 'failed') deps.metrics?.deliveryFailed(delivery.channel, lastTry);
   const settled = await deps.db.knex.transaction(async (trx): Promise<number> => {
     const mine = (query: Knex.QueryBuilder) =>
       query.where({ id: delivery.id, leased_by: owner, status: 'pending' });
@@ -357,6 +364,21 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
   }
 }
 
+function deliverySpanOptions(delivery: LeasedDelivery): SpanOptions {
+  return {
+    root: true,
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'outbox.delivery_id': delivery.id,
+      'outbox.event_id': delivery.event_id,
+      'outbox.channel': delivery.channel,
+      'outbox.message': delivery.kind,
+      'outbox.attempt': delivery.attempts,
+      'messaging.message.id': delivery.message_id,
+    },
+  };
+}
+
 /**
  * One round: fan out new events, then send what is due. Answers whether a batch was full, so more
  * is probably waiting: only then does the next round start at once.
@@ -371,7 +393,15 @@ export async function dispatchOnce(
   // Every send of the round is settled before the round ends, even when one of them fails to be:
   // stopping after a round must not leave sent messages unrecorded, to be sent again.
   const settled = await Promise.allSettled(
-    leased.map(async (delivery) => settle(deps, delivery, await attempt(messages, delivery), owner)),
+    leased.map((delivery) =>
+      // A trace of its own per try (the send's HTTP or SMTP span, the writes recording it): the
+      // request that made the event has long been answered.
+      inSpan('outbox delivery', deliverySpanOptions(delivery), async (span) => {
+        const outcome = await attempt(messages, delivery);
+        span.setAttribute('outbox.outcome', outcome.result);
+        await settle(deps, delivery, outcome, owner);
+      }),
+    ),
   );
   for (const result of settled) {
     if (result.status === 'rejected')

@@ -34,7 +34,7 @@ export async function sessionPartiesOf(
   booking: { student_id: number; mentor_id: number; area_id: number | null },
 ): Promise<SessionParties> {
   const [student, mentor, area] = await Promise.all([
-    db('students').select('name', 'email', 'timezone').where('id', booking.student_id).first(),
+    db('students').select('name', 'email', 'timezone', 'erased_at').where('id', booking.student_id).first(),
     db('mentors')
       .leftJoin('accounts', 'accounts.mentor_id', 'mentors.id')
       .select('mentors.name', 'mentors.timezone', 'accounts.email')
@@ -45,7 +45,8 @@ export async function sessionPartiesOf(
   return {
     student: {
       name: student?.name ?? 'A student',
-      email: student?.email ?? null,
+      // An erased student is written to no more: their address is a placeholder that reaches no one.
+      email: student && student.erased_at === null ? student.email : null,
       timezone: student?.timezone ?? 'UTC',
     },
     mentor: {

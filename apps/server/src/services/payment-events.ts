@@ -34,6 +34,8 @@ interface Applied {
   /** Recorded with the event, for whoever reads payment_events */
   detail: string;
   refundPaymentId?: number;
+  /** Bookings whose hold this event let go (written down as expired) */
+  expired?: number;
 }
 
 const PAID_AFTER_START_REASON =
@@ -48,21 +50,50 @@ const LATE_PAYMENT_TAKEN_REASON =
  * so a replay, or the same event at another process at the same moment, finds it and changes nothing.
  */
 export async function receiveStripeEvent(ctx: ServiceContext, delivery: SignedDelivery) {
-  if (!ctx.payments) throw new AppError('payments_off', 'Payments are not enabled on this server');
+  if (!ctx.payments) {
+    ctx.metrics.paymentEventReceived('payments_off');
+    throw new AppError('payments_off', 'Payments are not enabled on this server');
+  }
   let event: ProviderEvent;
   try {
     event = ctx.payments.verifyEvent(delivery.payload, delivery.signature);
   } catch (error) {
     if (!(error instanceof WebhookSignatureError)) throw error;
     ctx.log.warn({ event: 'webhook_refused', reason: error.message }, 'webhook signature refused');
+    ctx.metrics.paymentEventReceived('invalid_signature');
     throw new AppError('invalid_signature', error.message);
   }
   const at = withClockStopped(ctx);
-  const applied = await at.db.knex.transaction(async (trx): Promise<Applied> => {
+  let applied: Applied;
+  try {
+    applied = await applyOnce(at, event);
+  } catch (error) {
+    ctx.metrics.paymentEventReceived('failed');
+    throw error;
+  }
+  ctx.metrics.paymentEventReceived(applied.outcome);
+  if (applied.expired) ctx.metrics.bookingsChanged('expired', applied.expired);
+  at.log.info(
+    {
+      event: 'payment_event',
+      eventId: event.id,
+      type: event.type,
+      outcome: applied.outcome,
+      detail: applied.detail,
+    },
+    'payment event received',
+  );
+  if (applied.refundPaymentId !== undefined) await settleRefund(at, applied.refundPaymentId);
+  return { received: true as const, outcome: applied.outcome };
+}
+
+/** Records the event by its id and applies it, in one transaction: a replay finds it recorded. */
+function applyOnce(at: ServiceContext, event: ProviderEvent): Promise<Applied> {
+  return at.db.knex.transaction(async (trx): Promise<Applied> => {
     const recorded = await trx('payment_events')
       .insert({
         event_id: event.id,
-        provider: ctx.payments?.name,
+        provider: at.payments?.name,
         type: event.type.slice(0, 100),
         booking_id: event.checkout?.bookingId ?? null,
         outcome: 'received',
@@ -78,18 +109,6 @@ export async function receiveStripeEvent(ctx: ServiceContext, delivery: SignedDe
       .update({ outcome: `${result.outcome}: ${result.detail}`.slice(0, 40) });
     return result;
   });
-  at.log.info(
-    {
-      event: 'payment_event',
-      eventId: event.id,
-      type: event.type,
-      outcome: applied.outcome,
-      detail: applied.detail,
-    },
-    'payment event received',
-  );
-  if (applied.refundPaymentId !== undefined) await settleRefund(at, applied.refundPaymentId);
-  return { received: true as const, outcome: applied.outcome };
 }
 
 async function applyEvent(
@@ -272,13 +291,16 @@ async function applyPaidCheckout(
   }
   const lapsed = booking.status === 'pending_payment' || booking.status === 'expired';
   const started = instantFromDb(booking.start_at) <= now;
-  const retaken = lapsed && !started ? await retake(ctx, trx, booking) : null;
+  const retaking = lapsed && !started ? await retake(ctx, trx, booking) : null;
+  const retaken = retaking?.result ?? null;
+  // Other parties' lapsed holds that retaking the slot let go.
+  const othersReleased = retaking?.lapsedHoldsReleased ?? 0;
   if (retaken === 'confirmed') {
     await trx('payments')
       .where('id', payment.id)
       .update({ ...paid, status: 'paid' });
     await recordBookingEvent(trx, now, 'booking.confirmed', booking.id);
-    return { outcome: 'applied', detail: 'confirmed late' };
+    return { outcome: 'applied', detail: 'confirmed late', expired: othersReleased };
   }
   if (lapsed) {
     await trx('bookings')
@@ -296,29 +318,36 @@ async function applyPaidCheckout(
   await trx('payments').where('id', payment.id).update(paid);
   await markForRefund(trx, { ...payment, paid_amount_minor: checkout.amountTotal }, now);
   // A hold written down as expired before now had its event then; this one expires it now.
-  if (booking.status === 'pending_payment')
+  const expiresNow = booking.status === 'pending_payment';
+  if (expiresNow)
     await recordBookingEvent(trx, now, 'booking.expired', booking.id, {
       refund_minor: Number(checkout.amountTotal),
     });
-  return { outcome: 'applied', detail: 'refunded', refundPaymentId: payment.id };
+  return {
+    outcome: 'applied',
+    detail: 'refunded',
+    refundPaymentId: payment.id,
+    expired: othersReleased + (expiresNow ? 1 : 0),
+  };
 }
 
 /**
  * Confirms a booking whose hold lapsed, if the mentor can still take it and its time is still free
  * for both the mentor and the student: the mentor's rules are checked first, then the database's
  * overlap guard decides, in a savepoint, so a refusal leaves the rest of the transaction intact.
- * Answers what happened: `taken` when someone else has the time, `refused` when a rule now says no.
+ * Answers what happened: `taken` when someone else has the time, `refused` when a rule now says no;
+ * and how many lapsed holds of others it let go on the way.
  */
 async function retake(
   ctx: ServiceContext,
   trx: Knex.Transaction,
   booking: HeldBooking,
-): Promise<'confirmed' | 'taken' | 'refused'> {
+): Promise<{ result: 'confirmed' | 'taken' | 'refused'; lapsedHoldsReleased: number }> {
   const start = instantFromDb(booking.start_at);
   const end = instantFromDb(booking.end_at);
   const now = ctx.now();
   await lockMentors(trx, ctx.db, [booking.mentor_id]);
-  await releaseLapsedHolds(
+  const lapsedHoldsReleased = await releaseLapsedHolds(
     trx,
     now,
     { start, end },
@@ -331,17 +360,18 @@ async function retake(
   const plan = { start, end, durationMinutes: (end - start) / MINUTE_MS, movingBookingId: booking.id };
   const schedule = await scheduleOf(trx, await loadMentor(trx, booking.mentor_id), plan, now);
   const refusal = refusalFor(schedule, plan, now, { ...ctx.config.slotPolicy, minNoticeMinutes: 0 });
-  if (refusal !== null) return refusal === 'slot_taken' ? 'taken' : 'refused';
+  if (refusal !== null)
+    return { result: refusal === 'slot_taken' ? 'taken' : 'refused', lapsedHoldsReleased };
   try {
     await trx.transaction((savepoint) =>
       savepoint('bookings')
         .where('id', booking.id)
         .update({ status: 'confirmed', cancellation_reason: null, updated_at: new Date(ctx.now()) }),
     );
-    return 'confirmed';
+    return { result: 'confirmed', lapsedHoldsReleased };
   } catch (error) {
     if (overlapPartyOf(error) === null) throw error;
-    return 'taken';
+    return { result: 'taken', lapsedHoldsReleased };
   }
 }
 
@@ -361,6 +391,7 @@ async function applyUnpaidCheckout(
       .where('id', booking.id)
       .update({ status: 'expired', cancellation_reason: 'The checkout ended unpaid', updated_at: now });
     await recordBookingEvent(trx, ctx.now(), 'booking.expired', booking.id);
+    return { outcome: 'applied', detail: 'released', expired: 1 };
   }
   return { outcome: 'applied', detail: 'released' };
 }

@@ -12,6 +12,7 @@ import { AppError } from './errors.js';
 import { recordBookingEvent } from './outbox.js';
 import { type PaymentProvider, PaymentProviderError } from './payment-provider.js';
 import { type Repeating, repeatEvery } from './repeating.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 /** What the payment work needs: less than a request's context, so the upkeep timer can run it too. */
 export interface PaymentDeps {
@@ -19,6 +20,8 @@ export interface PaymentDeps {
   now(): number;
   log: Logger;
   payments: PaymentProvider | null;
+  /** Where holds let go are reported; absent, they are not counted (upkeep run by hand) */
+  metrics?: ServiceMetrics;
 }
 
 export type StoredPaymentStatus = Payment['status'];
@@ -281,11 +284,11 @@ export async function releaseUnstartedHold(
   alsoUndo: (trx: Knex.Transaction) => Promise<void>,
 ): Promise<void> {
   const now = new Date(ctx.now());
-  await ctx.db.knex.transaction(async (trx) => {
-    const released = await trx('bookings')
+  const released = await ctx.db.knex.transaction(async (trx) => {
+    const rows = await trx('bookings')
       .where({ id: bookingId, status: 'pending_payment' })
       .update({ status: 'expired', cancellation_reason: UNSTARTED_PAYMENT_REASON, updated_at: now });
-    if (released > 0) {
+    if (rows > 0) {
       await trx('payments').where({ booking_id: bookingId, status: 'pending' }).update({
         status: 'expired',
         updated_at: now,
@@ -293,7 +296,9 @@ export async function releaseUnstartedHold(
       await recordBookingEvent(trx, ctx.now(), 'booking.expired', bookingId);
     }
     await alsoUndo(trx);
+    return rows;
   });
+  if (released > 0) ctx.metrics.bookingsChanged('expired', released);
 }
 
 /** The refusal a student sees when the provider cannot open a checkout. */
@@ -486,7 +491,7 @@ export async function keepPayments(deps: PaymentDeps): Promise<{ expired: number
   // One booking per transaction: holding no lock while waiting for another, the upkeep can never be
   // part of a deadlock with a booking or a provider event.
   for (const { id } of lapsed) {
-    expired += await deps.db.knex.transaction(async (trx) => {
+    const count = await deps.db.knex.transaction(async (trx) => {
       const count = await trx('bookings')
         .where({ id, status: 'pending_payment' })
         .where('hold_expires_at', '<=', now)
@@ -499,6 +504,8 @@ export async function keepPayments(deps: PaymentDeps): Promise<{ expired: number
       }
       return count;
     });
+    expired += count;
+    if (count > 0) deps.metrics?.bookingsChanged('expired', count);
   }
   // Holds that a booking's transaction let go (see releaseLapsedHolds) leave their payment pending.
   const stale: { id: number }[] = await deps.db

@@ -16,6 +16,7 @@ import {
   openSlotsOf,
   whereHoldingTime,
 } from './schedules.js';
+import { timedSlotComputation } from './service-metrics.js';
 import { preferredWindowsOf, studentById } from './students.js';
 
 type SearchInput = OperationInput<Operations['slots']['search']>;
@@ -50,53 +51,56 @@ export async function searchSlots(request: ServiceContext, input: SearchInput) {
   // The open starts are the costly part: kept per search (see answer-cache.ts), everything they are
   // computed from read inside. The answer itself is built per request, because it echoes the window,
   // which by default starts at this very millisecond.
-  const open = await ctx.answers.through(ctx, `slots.search ${JSON.stringify(input)}`, async () => {
-    const [area] = await areasByName(ctx, [input.area_of_expertise]);
-    let studentBusy: { start: number; end: number }[] = [];
-    let preferred: { start: number; end: number }[] | null = null;
-    if (input.student_id !== undefined) {
-      const student = await studentById(ctx.db.knex, input.student_id);
-      studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
-      if (input.preferred_only) {
-        const weekly = await preferredWindowsOf(ctx.db.knex, student.id);
-        preferred = expandAvailability(
-          { timezone: student.timezone, weekly, overrides: [] },
-          window.from,
-          window.to + durationMs,
-        );
+  const searchKey = `slots.search ${JSON.stringify(input)}`;
+  const open = await ctx.answers.through(ctx, searchKey, () =>
+    timedSlotComputation(ctx.metrics, 'slots.search', async () => {
+      const [area] = await areasByName(ctx, [input.area_of_expertise]);
+      let studentBusy: { start: number; end: number }[] = [];
+      let preferred: { start: number; end: number }[] | null = null;
+      if (input.student_id !== undefined) {
+        const student = await studentById(ctx.db.knex, input.student_id);
+        studentBusy = await studentBusyOf(ctx, student.id, window.from, window.to + durationMs);
+        if (input.preferred_only) {
+          const weekly = await preferredWindowsOf(ctx.db.knex, student.id);
+          preferred = expandAvailability(
+            { timezone: student.timezone, weekly, overrides: [] },
+            window.from,
+            window.to + durationMs,
+          );
+        }
       }
-    }
-    const mentors: MentorScheduleSource[] = await ctx.db
-      .knex('mentors')
-      .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
-      .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
-      .where('mentor_areas.area_id', area?.id as number)
-      .where('mentors.is_premium', input.premium ?? false);
-    const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to, ctx.now());
-    const freeMentors = new Map<number, number>();
-    const query = {
-      durationMinutes: input.duration,
-      ...window,
-      now: ctx.now(),
-      policy: ctx.config.slotPolicy,
-    };
-    for (const schedule of schedules.values()) {
-      for (const start of openSlotsOf(schedule, query, studentBusy)) {
-        freeMentors.set(start, (freeMentors.get(start) ?? 0) + 1);
+      const mentors: MentorScheduleSource[] = await ctx.db
+        .knex('mentors')
+        .select('mentors.id', 'mentors.timezone', 'mentors.buffer_minutes', 'mentors.max_sessions_per_day')
+        .join('mentor_areas', 'mentor_areas.mentor_id', 'mentors.id')
+        .where('mentor_areas.area_id', area?.id as number)
+        .where('mentors.is_premium', input.premium ?? false);
+      const schedules = await loadSchedules(ctx.db.knex, mentors, window.from, window.to, ctx.now());
+      const freeMentors = new Map<number, number>();
+      const query = {
+        durationMinutes: input.duration,
+        ...window,
+        now: ctx.now(),
+        policy: ctx.config.slotPolicy,
+      };
+      for (const schedule of schedules.values()) {
+        for (const start of openSlotsOf(schedule, query, studentBusy)) {
+          freeMentors.set(start, (freeMentors.get(start) ?? 0) + 1);
+        }
       }
-    }
-    const starts = [...freeMentors.keys()]
-      .filter(
-        (start) =>
-          !preferred || preferred.some((stretch) => contains(stretch, { start, end: start + durationMs })),
-      )
-      .sort((a, b) => a - b);
-    return {
-      areaName: area?.name ?? input.area_of_expertise,
-      starts,
-      mentorsFree: starts.map((start) => freeMentors.get(start) ?? 0),
-    };
-  });
+      const starts = [...freeMentors.keys()]
+        .filter(
+          (start) =>
+            !preferred || preferred.some((stretch) => contains(stretch, { start, end: start + durationMs })),
+        )
+        .sort((a, b) => a - b);
+      return {
+        areaName: area?.name ?? input.area_of_expertise,
+        starts,
+        mentorsFree: starts.map((start) => freeMentors.get(start) ?? 0),
+      };
+    }),
+  );
   const zone = input.timezone ?? 'UTC';
   return {
     area_of_expertise: open.areaName,

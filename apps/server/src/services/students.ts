@@ -11,7 +11,7 @@ import { AppError, notFound } from './errors.js';
 import { decodeCursor, encodeCursor } from './inputs.js';
 import { isoWeekdayOf, minutesOfClock, weeklyWindowsFromRows } from './schedules.js';
 
-async function present(db: Knex | Knex.Transaction, row: StudentModel): Promise<Student> {
+export async function presentStudent(db: Knex | Knex.Transaction, row: StudentModel): Promise<Student> {
   return {
     id: row.id,
     name: row.name,
@@ -144,7 +144,7 @@ export async function createStudent(
       await withinTransaction(trx, inserted.id);
       return inserted.id;
     });
-    return present(ctx.db.knex, await studentById(ctx.db.knex, studentId));
+    return presentStudent(ctx.db.knex, await studentById(ctx.db.knex, studentId));
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError('email_taken', 'That email is already registered');
     throw error;
@@ -156,7 +156,7 @@ export async function getStudent(
   input: OperationInput<Operations['students']['get']>,
 ): Promise<Student> {
   requireStudentSelf(ctx, input.id);
-  return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
+  return presentStudent(ctx.db.knex, await studentById(ctx.db.knex, input.id));
 }
 
 export async function updateStudent(
@@ -185,7 +185,7 @@ export async function updateStudent(
       throw new AppError('email_taken', 'A student with that email already exists');
     throw error;
   }
-  return present(ctx.db.knex, await studentById(ctx.db.knex, input.id));
+  return presentStudent(ctx.db.knex, await studentById(ctx.db.knex, input.id));
 }
 
 /** Students in the order they joined (by id), optionally those whose name or email contains `q`. */
@@ -214,6 +214,6 @@ export async function listStudents(
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const items: Student[] = [];
-  for (const row of page) items.push(await present(ctx.db.knex, row));
+  for (const row of page) items.push(await presentStudent(ctx.db.knex, row));
   return { items, nextCursor: rows.length > input.limit && last ? encodeCursor([last.id]) : null };
 }

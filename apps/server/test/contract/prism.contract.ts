@@ -405,7 +405,7 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
 
   it('manages students', async () => {
     const mira = { name: 'Mira Sen', email: 'mira.sen@example.com' };
-    await call('students.create', { body: mira }, { as: operator, expect: 201 });
+    const created = await call('students.create', { body: mira }, { as: operator, expect: 201 });
     await call('students.create', { body: mira }, { as: operator, expect: 409 });
     await call(
       'students.create',
@@ -444,6 +444,29 @@ describe('the end-to-end run through Prism’s validation proxy', () => {
       { ...aarav, body: { area_of_interest: 'Astrology' } },
       { as: tokens.aarav, expect: 422 },
     );
+
+    await call('students.export', aarav, { as: tokens.aarav, expect: 200 });
+    await call('students.export', { path: { id: demo.students.diya } }, { as: tokens.aarav, expect: 403 });
+    await call('students.export', { path: { id: 999 } }, { as: operator, expect: 404 });
+    const miraId = { path: { id: created.body.id } };
+    const erased = await call('students.erase', miraId, { as: operator, expect: 200 });
+    expect(erased.body.already_erased).toBe(false);
+    expect((await call('students.erase', miraId, { as: operator, expect: 200 })).body.already_erased).toBe(
+      true,
+    );
+    await call('students.erase', { path: { id: demo.students.diya } }, { as: tokens.aarav, expect: 403 });
+    await call('students.erase', { path: { id: 999 } }, { as: operator, expect: 404 });
+
+    const changes = await call(
+      'auditLog.list',
+      { query: { target_type: 'student', target_id: created.body.id } },
+      { as: operator, expect: 200 },
+    );
+    expect(changes.body.map((entry: { operation: string }) => entry.operation)).toEqual([
+      'students.erase',
+      'students.create',
+    ]);
+    await call('auditLog.list', {}, { as: tokens.aarav, expect: 403 });
   });
 
   it('lists students to admins, page by page through the `Link` header', async () => {

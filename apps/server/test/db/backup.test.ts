@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { asAdmin, NOW, TEST_ADMIN_TOKEN } from '../support/app.js';
+import { freeBookings } from '../support/free-slots.js';
 
 /**
  * `npm run backup -- <file>` (src/db/backup-cli.ts) run as operators run it, in a process of its
@@ -52,25 +53,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every free 30-minute start of the demo mentors over the next week, one per (mentor, start). */
-async function freeBookings(): Promise<{ mentor_id: number; start_time: string }[]> {
-  const mentors = (await app.inject({ url: '/api/mentors?limit=50' })).json() as { id: number }[];
-  const wanted: { mentor_id: number; start_time: string }[] = [];
-  for (const mentor of mentors) {
-    const slots = (await app.inject({ url: `/api/mentors/${mentor.id}/slots?duration=30` })).json() as {
-      slots: { start_time: string }[];
-    };
-    // Every other start: 30-minute sessions on a 15-minute grid would overlap their neighbours.
-    for (const [index, slot] of slots.slots.entries()) {
-      if (index % 4 === 0) wanted.push({ mentor_id: mentor.id, start_time: slot.start_time });
-    }
-  }
-  return wanted;
-}
-
 describe('npm run backup', () => {
   it('copies a database under booking load: the copy holds every booking acknowledged before it began', async () => {
-    const bookings = await freeBookings();
+    const bookings = await freeBookings(app);
     expect(bookings.length).toBeGreaterThan(60);
     const acknowledged: number[] = [];
     let next = 0;

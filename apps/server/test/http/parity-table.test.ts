@@ -13,7 +13,7 @@ import {
 } from '../contract/support/inputs.js';
 import { type OperationRequest, send } from '../contract/support/requests.js';
 import { type SpecOperation, specOperation, specOperations } from '../contract/support/spec-document.js';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp, withoutRandomParts } from '../support/app.js';
 
 /**
  * REST/tRPC parity generated from the operation table: for every operation that has a tRPC
@@ -39,18 +39,6 @@ interface Outcome {
   fields?: string[];
 }
 
-/**
- * Session tokens, webhook signing secrets and calendar feed addresses are random by design;
- * everything else must match.
- */
-function withoutTokens(data: unknown): unknown {
-  if (!data || typeof data !== 'object') return data;
-  const masked: Record<string, unknown> = { ...data };
-  for (const secret of ['token', 'secret']) if (secret in masked) masked[secret] = '<random>';
-  if (typeof masked.url === 'string' && masked.url.includes('/api/calendar-feeds/')) masked.url = '<random>';
-  return masked;
-}
-
 function fieldsOf(errors: unknown): string[] | undefined {
   return Array.isArray(errors) ? errors.map((error: { path: string }) => error.path).sort() : undefined;
 }
@@ -72,7 +60,7 @@ async function viaRest(app: FastifyInstance, operation: SpecOperation, call: Cal
     const fields = fieldsOf(answer.body.errors);
     return { status: answer.status, code: answer.body.code, ...(fields ? { fields } : {}) };
   }
-  return { status: answer.status === 201 ? 200 : answer.status, data: withoutTokens(answer.body) };
+  return { status: answer.status === 201 ? 200 : answer.status, data: withoutRandomParts(answer.body) };
 }
 
 async function viaTrpc(app: FastifyInstance, operation: Operation, call: Call): Promise<Outcome> {
@@ -98,7 +86,7 @@ async function viaTrpc(app: FastifyInstance, operation: Operation, call: Call): 
     };
   }
   const data = body.result.data;
-  return { status: response.statusCode, data: withoutTokens(operation.paginated ? data.items : data) };
+  return { status: response.statusCode, data: withoutRandomParts(operation.paginated ? data.items : data) };
 }
 
 const withProcedures = allOperations().filter((operation) => operation.trpc !== null);

@@ -279,3 +279,16 @@ export function comparableAnswer(response: LightMyRequestResponse) {
   );
   return { status: response.statusCode, headers, body: response.body };
 }
+
+/**
+ * An answer's data as two apps that answer alike give it: session tokens, webhook signing secrets,
+ * calendar feed addresses and request ids (audit entries name theirs) are random by design.
+ */
+export function withoutRandomParts(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(withoutRandomParts);
+  if (!data || typeof data !== 'object') return data;
+  const masked: Record<string, unknown> = { ...data };
+  for (const random of ['token', 'secret', 'request_id']) if (random in masked) masked[random] = '<random>';
+  if (typeof masked.url === 'string' && masked.url.includes('/api/calendar-feeds/')) masked.url = '<random>';
+  return masked;
+}

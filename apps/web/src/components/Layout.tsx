@@ -12,6 +12,7 @@ const navByRole: Record<Role, NavItem[]> = {
   student: [
     { to: '/book', label: 'Book' },
     { to: '/sessions', label: 'My sessions' },
+    { to: '/my-data', label: 'My data' },
   ],
   mentor: [
     { to: '/mentor/calendar', label: 'Calendar' },
@@ -25,6 +26,7 @@ const navByRole: Record<Role, NavItem[]> = {
     { to: '/admin/students', label: 'Students' },
     { to: '/admin/payments', label: 'Payments' },
     { to: '/admin/notifications', label: 'Notifications' },
+    { to: '/admin/audit', label: 'Audit log' },
   ],
 };
 

@@ -14,7 +14,7 @@ import { useTRPC } from '../trpc.js';
 export function LoginPage() {
   usePageTitle('Sign in');
   const trpc = useTRPC();
-  const { status, signIn } = useSession();
+  const { status, signIn, notice } = useSession();
   const location = useLocation();
   const login = useMutation(trpc.auth.login.mutationOptions());
   const {
@@ -37,6 +37,13 @@ export function LoginPage() {
   return (
     <section className="auth-page stack">
       <h1>Sign in</h1>
+      {notice && (
+        <div className="notice notice-success" role="status">
+          <div className="notice-body">
+            <p className="notice-message">{notice}</p>
+          </div>
+        </div>
+      )}
       {login.error && <ErrorNotice error={login.error} />}
       <form className="form stack" noValidate onSubmit={onSubmit}>
         <Field label="Email" error={errors.email?.message}>

@@ -394,7 +394,11 @@ export interface paths {
         get: operations["students.get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a student’s personal data
+         * @description For a student’s right to erasure. Their name, email, area of interest and preferred windows are replaced (the student becomes `Erased student <id>`, with an address at the reserved `.invalid` domain, which no mail reaches), their account can no longer log in and every token stops working, their calendar feed ends, and their future sessions are cancelled as a cancellation by an admin would be (a paid session is refunded; the mentor and the webhooks are told; emails to the erased student are no longer sent). Past sessions stay, under the same student id, for the mentors’ and the platform’s accounts; audit entries about the student keep who and when but no longer their personal fields. Erasing again answers `already_erased: true` with the first erasure’s time, and only cancels a future session left by an erasure that failed part way. Recorded in the audit log. A session in progress is kept. Students erase themselves; admins anyone. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
+         */
+        delete: operations["students.erase"];
         options?: never;
         head?: never;
         /**
@@ -402,6 +406,26 @@ export interface paths {
          * @description Changes the fields sent. Students change themselves; admins anyone. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
          */
         patch: operations["students.update"];
+        trace?: never;
+    };
+    "/api/students/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about a student
+         * @description For a student’s right of access (India’s DPDP Act, the GDPR): their profile, their account and its tokens (when they were made and end, never the tokens), their calendar feed, every session with its payment and history, and the emails sent to them about their sessions, as one JSON document. Students export themselves; admins anyone. Only admins learn whether an id exists: to anyone else, an id that is not theirs and an id that names nothing both answer 403 `forbidden`.
+         */
+        get: operations["students.export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/bookings": {
@@ -726,6 +750,26 @@ export interface paths {
          * @description Puts a `failed` (or `skipped`) message back to `pending` with a fresh round of tries, due at once; a webhook keeps its `webhook-id`, so a receiver that did get it before can tell. A message that is `pending` or `sent` answers 409 `delivery_not_retryable`.
          */
         post: operations["outbox.retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Changes made by admins and the operator
+         * @description Every change made by an admin account or the operator token (ADMIN_TOKEN), newest first: accounts made and their tokens revoked, mentors and students added or changed, availability replaced, sessions booked, cancelled (with their refunds) or moved on someone’s behalf, webhook endpoints added or removed, messages sent again, and every student erasure, whoever asked for it. Each entry says who, when, through which operation and request, and the record before and after. A booking’s entry is written in the booking’s own transaction; the others right after the change commits.
+         */
+        get: operations["auditLog.list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1627,87 +1671,180 @@ export interface components {
              */
             created_at: string;
         };
-        /** @description The first backend’s answer, with the whole booking. */
-        BookingCreated: {
-            /**
-             * @description `Booking held until paid` when payments are on: send the student to `payment.checkout_url`
-             * @example Booking confirmed
-             * @enum {string}
-             */
-            message: "Booking confirmed" | "Booking held until paid";
-            /**
-             * @description The same as `booking.id`
-             * @example 1
-             */
-            booking_id: number;
-            booking: components["schemas"]["Booking"];
-            /** @description The same as `booking.payment`: where and until when to pay; null with payments off */
-            payment: components["schemas"]["Payment"] | null;
-        };
-        /** @description A session between a student and a mentor. */
-        Booking: {
-            /** @example 1 */
-            id: number;
+        /** @description What erasing a student did. */
+        StudentErasure: {
             /** @example 1 */
             student_id: number;
-            /** @example 2 */
-            mentor_id: number;
             /**
-             * @description The student, by name
-             * @example Aarav Sharma
+             * Format: date-time
+             * @description When the erasure happened (the first time, on a repeat)
+             * @example 2026-12-01T13:30:00.000Z
              */
-            student_name: string;
-            /**
-             * @description The mentor, by name
-             * @example Rohan Mehta
-             */
-            mentor_name: string;
-            /** @example Equity Research */
-            area_of_expertise: string | null;
+            erased_at: string;
+            /** @description true when an earlier request had erased them */
+            already_erased: boolean;
+            /** @description Future sessions this request cancelled (each refunded when it was paid, as any cancellation) */
+            cancelled_booking_ids: number[];
+            /** @description Sessions kept under the pseudonymous student (every one: past ones, and those cancelled, this erasure’s included), for the mentors’ and the platform’s accounts */
+            kept_booking_count: number;
+            /** @description Login tokens that stopped working */
+            tokens_revoked: number;
+        };
+        /** @description Everything the service holds about one student, as one document. */
+        StudentExport: {
             /**
              * Format: date-time
              * @example 2026-12-01T13:30:00.000Z
              */
-            start_time: string;
-            /**
-             * Format: date-time
-             * @example 2026-12-01T14:00:00.000Z
-             */
-            end_time: string;
-            /**
-             * @description Minutes: 30, 45 or 60
-             * @example 30
-             * @enum {integer}
-             */
-            duration: 30 | 45 | 60;
-            /**
-             * @description Amount in rupees (major units); stored by the server as integer paise
-             * @example 2000
-             */
-            cost: number;
-            /**
-             * @description ISO 4217 code of `cost`
-             * @example INR
-             */
-            currency: string;
-            status: components["schemas"]["BookingStatus"];
-            /**
-             * @description Why the session was cancelled, or why its hold expired, when known
-             * @example null
-             */
-            cancellation_reason: string | null;
-            /** @description How the session is paid for; null when it was booked with payments off */
-            payment: components["schemas"]["Payment"] | null;
-            /**
-             * Format: date-time
-             * @example 2026-11-20T09:15:00.000Z
-             */
-            created_at: string;
-            /**
-             * Format: date-time
-             * @example 2026-11-20T09:15:00.000Z
-             */
-            updated_at: string;
+            exported_at: string;
+            student: {
+                /** @example 1 */
+                id: number;
+                /** @example Aarav Sharma */
+                name: string;
+                /** @example aarav.sharma@example.com */
+                email: string;
+                /**
+                 * @description IANA time zone name
+                 * @example Asia/Kolkata
+                 */
+                timezone: string;
+                /** @example Equity Research */
+                area_of_interest: string | null;
+                preferred_windows: components["schemas"]["WeeklyWindowOutput"][];
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * @description When the student’s personal data was erased; null while it is held
+                 * @example null
+                 */
+                erased_at: string | null;
+            };
+            /** @description The student’s login, if they registered; null when an admin added them */
+            account: {
+                /** @example 1 */
+                id: number;
+                /** @example aarav.sharma@example.com */
+                email: string;
+                role: components["schemas"]["Role"];
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                created_at: string;
+            } | null;
+            /** @description Every login token of the account: when it was made and ends; never the token */
+            tokens: {
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                expires_at: string;
+                /** @example null */
+                revoked_at: string | null;
+            }[];
+            /** @description The private calendar URL, if one was made: when (the URL itself is not kept) */
+            calendar_feed: {
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                created_at: string;
+            } | null;
+            /** @description Every session, past and future, oldest first, with its payment and history */
+            bookings: {
+                /** @example 1 */
+                id: number;
+                /** @example 1 */
+                student_id: number;
+                /** @example 2 */
+                mentor_id: number;
+                /**
+                 * @description The student, by name
+                 * @example Aarav Sharma
+                 */
+                student_name: string;
+                /**
+                 * @description The mentor, by name
+                 * @example Rohan Mehta
+                 */
+                mentor_name: string;
+                /** @example Equity Research */
+                area_of_expertise: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                start_time: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T14:00:00.000Z
+                 */
+                end_time: string;
+                /**
+                 * @description Minutes: 30, 45 or 60
+                 * @example 30
+                 * @enum {integer}
+                 */
+                duration: 30 | 45 | 60;
+                /**
+                 * @description Amount in rupees (major units); stored by the server as integer paise
+                 * @example 2000
+                 */
+                cost: number;
+                /**
+                 * @description ISO 4217 code of `cost`
+                 * @example INR
+                 */
+                currency: string;
+                status: components["schemas"]["BookingStatus"];
+                /**
+                 * @description Why the session was cancelled, or why its hold expired, when known
+                 * @example null
+                 */
+                cancellation_reason: string | null;
+                /** @description How the session is paid for; null when it was booked with payments off */
+                payment: components["schemas"]["Payment"] | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-20T09:15:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-20T09:15:00.000Z
+                 */
+                updated_at: string;
+                /** @description Its cancellations and moves */
+                history: components["schemas"]["BookingChange"][];
+            }[];
+            /** @description The emails to the student about their sessions, sent or due */
+            messages: {
+                /** @example 1 */
+                id: number;
+                /** @example 1 */
+                booking_id: number;
+                /**
+                 * @description Which email: `confirmed`, `rescheduled`, `cancelled`, `reminder`, `expired`
+                 * @example confirmed
+                 */
+                message: string;
+                status: components["schemas"]["DeliveryStatus"];
+                /**
+                 * Format: date-time
+                 * @example 2026-12-01T13:30:00.000Z
+                 */
+                created_at: string;
+                sent_at: string | null;
+            }[];
         };
         /** @description How a booking is paid for, when payments are on. */
         Payment: {
@@ -1805,6 +1942,88 @@ export interface components {
             to_cost: number | null;
             /** @example null */
             reason: string | null;
+        };
+        /** @description The first backend’s answer, with the whole booking. */
+        BookingCreated: {
+            /**
+             * @description `Booking held until paid` when payments are on: send the student to `payment.checkout_url`
+             * @example Booking confirmed
+             * @enum {string}
+             */
+            message: "Booking confirmed" | "Booking held until paid";
+            /**
+             * @description The same as `booking.id`
+             * @example 1
+             */
+            booking_id: number;
+            booking: components["schemas"]["Booking"];
+            /** @description The same as `booking.payment`: where and until when to pay; null with payments off */
+            payment: components["schemas"]["Payment"] | null;
+        };
+        /** @description A session between a student and a mentor. */
+        Booking: {
+            /** @example 1 */
+            id: number;
+            /** @example 1 */
+            student_id: number;
+            /** @example 2 */
+            mentor_id: number;
+            /**
+             * @description The student, by name
+             * @example Aarav Sharma
+             */
+            student_name: string;
+            /**
+             * @description The mentor, by name
+             * @example Rohan Mehta
+             */
+            mentor_name: string;
+            /** @example Equity Research */
+            area_of_expertise: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            start_time: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T14:00:00.000Z
+             */
+            end_time: string;
+            /**
+             * @description Minutes: 30, 45 or 60
+             * @example 30
+             * @enum {integer}
+             */
+            duration: 30 | 45 | 60;
+            /**
+             * @description Amount in rupees (major units); stored by the server as integer paise
+             * @example 2000
+             */
+            cost: number;
+            /**
+             * @description ISO 4217 code of `cost`
+             * @example INR
+             */
+            currency: string;
+            status: components["schemas"]["BookingStatus"];
+            /**
+             * @description Why the session was cancelled, or why its hold expired, when known
+             * @example null
+             */
+            cancellation_reason: string | null;
+            /** @description How the session is paid for; null when it was booked with payments off */
+            payment: components["schemas"]["Payment"] | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T09:15:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T09:15:00.000Z
+             */
+            updated_at: string;
         };
         /** @description A page of payments, newest first, with totals. */
         PaymentList: {
@@ -2152,6 +2371,67 @@ export interface components {
              * @example 2026-12-01T13:30:00.000Z
              */
             created_at: string;
+        };
+        /** @description One change made by an admin or the operator token. */
+        AuditEntry: {
+            /** @example 1 */
+            id: number;
+            /**
+             * Format: date-time
+             * @example 2026-12-01T13:30:00.000Z
+             */
+            at: string;
+            /** @description Who made the change */
+            actor: {
+                /**
+                 * @example admin
+                 * @enum {string}
+                 */
+                role: "student" | "mentor" | "admin";
+                /**
+                 * @description `account:<id>` for an account, `operator` for the operator token (ADMIN_TOKEN)
+                 * @example account:1
+                 */
+                label: string;
+                /** @example 1 */
+                account_id: number | null;
+            };
+            /**
+             * @description The `x-request-id` of the request that made it: the same id is in the logs and traces
+             * @example 0b0c5f6e-3f4b-4d8e-9a51-6a1f4c2d7e90
+             */
+            request_id: string | null;
+            /**
+             * @description The operation id that made it
+             * @example mentors.update
+             */
+            operation: string;
+            /**
+             * @description What kind of record was changed
+             * @example mentor
+             * @enum {string}
+             */
+            target_type: "account" | "mentor" | "student" | "booking" | "webhook_endpoint" | "outbox_delivery";
+            /** @example 2 */
+            target_id: number | null;
+            /**
+             * @description The record before the change (null when it did not exist yet). Secrets are never recorded; an erased student’s personal fields are replaced here too.
+             * @example {
+             *       "is_premium": false
+             *     }
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The record after the change (null when it no longer exists)
+             * @example {
+             *       "is_premium": true
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
         };
         /** @description A recurring window on one weekday, in the mentor’s zone. */
         WeeklyWindowOutput: {
@@ -4691,6 +4971,122 @@ export interface operations {
             };
         };
     };
+    "students.erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erase a student’s personal data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "student_id": 1,
+                     *       "erased_at": "2026-12-01T13:30:00.000Z",
+                     *       "already_erased": true,
+                     *       "cancelled_booking_ids": [
+                     *         1
+                     *       ],
+                     *       "kept_booking_count": 0,
+                     *       "tokens_revoked": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StudentErasure"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid; `malformed_json`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "students.update": {
         parameters: {
             query?: never;
@@ -4813,6 +5209,184 @@ export interface operations {
             };
             /** @description `unknown_area`: Unknown area of expertise */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "students.export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything held about a student */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "exported_at": "2026-12-01T13:30:00.000Z",
+                     *       "student": {
+                     *         "id": 1,
+                     *         "name": "Aarav Sharma",
+                     *         "email": "aarav.sharma@example.com",
+                     *         "timezone": "Asia/Kolkata",
+                     *         "area_of_interest": "Equity Research",
+                     *         "preferred_windows": [
+                     *           {
+                     *             "day": "tue",
+                     *             "start": "19:00",
+                     *             "end": "23:00"
+                     *           }
+                     *         ],
+                     *         "created_at": "2026-12-01T13:30:00.000Z",
+                     *         "erased_at": null
+                     *       },
+                     *       "account": {
+                     *         "id": 1,
+                     *         "email": "aarav.sharma@example.com",
+                     *         "role": "student",
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       },
+                     *       "tokens": [
+                     *         {
+                     *           "created_at": "2026-12-01T13:30:00.000Z",
+                     *           "expires_at": "2026-12-01T13:30:00.000Z",
+                     *           "revoked_at": null
+                     *         }
+                     *       ],
+                     *       "calendar_feed": {
+                     *         "created_at": "2026-12-01T13:30:00.000Z"
+                     *       },
+                     *       "bookings": [
+                     *         {
+                     *           "id": 1,
+                     *           "student_id": 1,
+                     *           "mentor_id": 2,
+                     *           "student_name": "Aarav Sharma",
+                     *           "mentor_name": "Rohan Mehta",
+                     *           "area_of_expertise": "Equity Research",
+                     *           "start_time": "2026-12-01T13:30:00.000Z",
+                     *           "end_time": "2026-12-01T14:00:00.000Z",
+                     *           "duration": 30,
+                     *           "cost": 2000,
+                     *           "currency": "INR",
+                     *           "status": "confirmed",
+                     *           "cancellation_reason": null,
+                     *           "payment": {
+                     *             "provider": "stripe",
+                     *             "status": "paid",
+                     *             "amount": 2000,
+                     *             "currency": "INR",
+                     *             "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *             "expires_at": "2026-11-28T10:30:00.000Z",
+                     *             "paid_at": null,
+                     *             "refund": null
+                     *           },
+                     *           "created_at": "2026-11-20T09:15:00.000Z",
+                     *           "updated_at": "2026-11-20T09:15:00.000Z",
+                     *           "history": [
+                     *             {
+                     *               "id": 1,
+                     *               "booking_id": 1,
+                     *               "kind": "rescheduled",
+                     *               "actor": "admin",
+                     *               "at": "2026-11-25T10:00:00.000Z",
+                     *               "from_start_time": "2026-12-01T13:30:00.000Z",
+                     *               "from_end_time": "2026-12-01T14:00:00.000Z",
+                     *               "from_cost": 2000,
+                     *               "to_start_time": "2026-12-08T13:30:00.000Z",
+                     *               "to_end_time": "2026-12-08T14:15:00.000Z",
+                     *               "to_cost": 3000,
+                     *               "reason": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "messages": [
+                     *         {
+                     *           "id": 1,
+                     *           "booking_id": 1,
+                     *           "message": "confirmed",
+                     *           "status": "failed",
+                     *           "created_at": "2026-12-01T13:30:00.000Z",
+                     *           "sent_at": "2026-12-01T13:30:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StudentExport"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6996,6 +7570,120 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service_busy`: The server is busy; retry shortly; `storage_unavailable`: The database cannot store data right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auditLog.list": {
+        parameters: {
+            query?: {
+                /** @description Only changes made by this operation */
+                operation?: string;
+                target_type?: "account" | "mentor" | "student" | "booking" | "webhook_endpoint" | "outbox_delivery";
+                /** @description Only changes of this record (with `target_type`) */
+                target_id?: number;
+                /** @description Only changes made by this account */
+                actor_account_id?: number;
+                /** @description Changes made at or after this instant */
+                from?: string;
+                /** @description Changes made before this instant */
+                to?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page (`Link: rel="next"` on REST, `nextCursor` on tRPC) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Changes made by admins and the operator */
+            200: {
+                headers: {
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 1,
+                     *         "at": "2026-12-01T13:30:00.000Z",
+                     *         "actor": {
+                     *           "role": "admin",
+                     *           "label": "account:1",
+                     *           "account_id": 1
+                     *         },
+                     *         "request_id": "0b0c5f6e-3f4b-4d8e-9a51-6a1f4c2d7e90",
+                     *         "operation": "mentors.update",
+                     *         "target_type": "mentor",
+                     *         "target_id": 2,
+                     *         "before": {
+                     *           "is_premium": false
+                     *         },
+                     *         "after": {
+                     *           "is_premium": true
+                     *         }
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthenticated`: Credentials are missing or invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: You may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

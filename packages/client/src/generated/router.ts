@@ -166,6 +166,18 @@ export type AppRouterRecord = {
       output: JsonAnswerOf<operations['students.update'], 200>;
       meta: object;
     }>;
+    /** Everything held about a student */
+    export: TRPCQueryProcedure<{
+      input: ProcedureInput<PathOf<operations['students.export']>>;
+      output: JsonAnswerOf<operations['students.export'], 200>;
+      meta: object;
+    }>;
+    /** Erase a student’s personal data */
+    erase: TRPCMutationProcedure<{
+      input: ProcedureInput<PathOf<operations['students.erase']>>;
+      output: JsonAnswerOf<operations['students.erase'], 200>;
+      meta: object;
+    }>;
   };
   bookings: {
     /** Book a session */
@@ -272,6 +284,14 @@ export type AppRouterRecord = {
     retry: TRPCMutationProcedure<{
       input: ProcedureInput<PathOf<operations['outbox.retry']>>;
       output: JsonAnswerOf<operations['outbox.retry'], 200>;
+      meta: object;
+    }>;
+  };
+  auditLog: {
+    /** Changes made by admins and the operator */
+    list: TRPCQueryProcedure<{
+      input: ProcedureInput<QueryOf<operations['auditLog.list']>>;
+      output: Page<JsonAnswerOf<operations['auditLog.list'], 200>>;
       meta: object;
     }>;
   };

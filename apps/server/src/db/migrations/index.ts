@@ -8,6 +8,7 @@ import * as bookingChangePrices from './006_booking_change_prices.js';
 import * as paymentHolds from './007_payment_holds.js';
 import * as notifications from './008_notifications.js';
 import * as pendingHoldIndexes from './009_pending_hold_indexes.js';
+import * as auditLogAndErasure from './010_audit_log_and_erasure.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['007_payment_holds', paymentHolds],
   ['008_notifications', notifications],
   ['009_pending_hold_indexes', pendingHoldIndexes],
+  ['010_audit_log_and_erasure', auditLogAndErasure],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,5 +1,7 @@
+import { SpanKind } from '@opentelemetry/api';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Mailer, OutgoingEmail } from '../../services/notification-ports.js';
+import { inChildSpan } from '../../telemetry/spans.js';
 
 /**
  * The longest one step of a delivery (DNS, connect, greeting, any reply) may take. The outbox
@@ -51,6 +53,8 @@ interface SmtpSettings {
   url: string;
   description: string;
   timeouts: Record<(typeof TIMEOUT_OPTIONS)[number], number>;
+  /** Where a send goes, as a trace names a peer (never the credentials) */
+  spanAttributes: { 'server.address': string; 'server.port': number };
 }
 
 function smtpSettingsOf(url: string): SmtpSettings {
@@ -80,6 +84,7 @@ function smtpSettingsOf(url: string): SmtpSettings {
     url: parsed.href,
     description: `${parsed.protocol}//${parsed.hostname}:${port}`,
     timeouts,
+    spanAttributes: { 'server.address': parsed.hostname, 'server.port': Number(port) },
   };
 }
 
@@ -113,13 +118,20 @@ export function smtpMailer(options: { url: string }): Mailer {
 
     async send(email: OutgoingEmail): Promise<void> {
       if (closed) throw new Error(`The mailer for ${settings.description} is closed`);
-      const delivery = transport.sendMail(mailOptionsOf(email));
-      sending.add(delivery);
-      try {
-        await delivery;
-      } finally {
-        sending.delete(delivery);
-      }
+      // SMTP has no automatic instrumentation: the send is a client span of its own when traced.
+      await inChildSpan(
+        'smtp send',
+        { kind: SpanKind.CLIENT, attributes: settings.spanAttributes },
+        async () => {
+          const delivery = transport.sendMail(mailOptionsOf(email));
+          sending.add(delivery);
+          try {
+            await delivery;
+          } finally {
+            sending.delete(delivery);
+          }
+        },
+      );
     },
 
     async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { RouterOutputs } from '@mentor-scheduling/client';
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { Dialog } from '../../components/Dialog.js';
 import { Empty } from '../../components/Empty.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Field } from '../../components/Field.js';
@@ -12,7 +13,6 @@ import { errorCodeOf, problemOf } from '../../errors.js';
 import { useSession } from '../../session.js';
 import { formatInstant, formatRange } from '../../time.js';
 import { useTRPC } from '../../trpc.js';
-import { Dialog } from './Dialog.js';
 import {
   formatMoney,
   mondayOf,

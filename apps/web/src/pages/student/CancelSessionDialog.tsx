@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Dialog } from '../../components/Dialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Field } from '../../components/Field.js';
 import { formatRange } from '../../time.js';
 import { useTRPC } from '../../trpc.js';
-import { Dialog } from './Dialog.js';
 import {
   type Booking,
   formatMoney,

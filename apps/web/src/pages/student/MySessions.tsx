@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { Dialog } from '../../components/Dialog.js';
 import { Empty } from '../../components/Empty.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Field } from '../../components/Field.js';
@@ -10,7 +11,6 @@ import { errorCodeOf, problemOf } from '../../errors.js';
 import { formatInstant, formatRange } from '../../time.js';
 import { useTRPC } from '../../trpc.js';
 import { CancelSessionDialog, cancelledSentence } from './CancelSessionDialog.js';
-import { Dialog } from './Dialog.js';
 import {
   AddToCalendarLink,
   type Booking,

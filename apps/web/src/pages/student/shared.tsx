@@ -19,6 +19,7 @@ export interface OpenSlot {
   end: string;
 }
 
+import { saveTextFile } from '../../download.js';
 import { formatMoney } from '../../money.js';
 
 export { formatMoney };
@@ -126,20 +127,6 @@ export function newIdempotencyKey(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** Hands a text to the browser as a file download. */
-export function saveTextFile(text: string, filename: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download reads the URL after this task ends; revoking at once can cancel it in some browsers.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
 /**
