@@ -117,6 +117,12 @@ function sendRefusal(
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
+const REQUEST_ID_PATTERN = /^[\w.:@/+=-]{1,128}$/;
+
+function acceptedRequestId(sent: string | string[] | undefined): string | undefined {
+  return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : undefined;
+}
+
 /** `TRUST_PROXY` as Fastify takes it: a hop count becomes "trust the N nearest peers". */
 function trustedProxyCheckOf(
   trust: TrustedProxies,
@@ -262,8 +268,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       ...(tracingActive() ? { mixin: traceLogFields } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's own request id (a proxy's, a client's) is kept when it is a plain token of sane
+    // length: it goes into every log line, trace and audit entry of the request.
+    requestIdHeader: false,
+    genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // A tRPC batch names its procedures in one path segment (`/trpc/areas.list,auth.me,…`): the
     // router's default bound of 100 characters would cap batches at a handful of calls.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },

@@ -29,16 +29,20 @@ async function main(): Promise<void> {
     // that stalls mid-body, a request that cannot finish) are closed, so the process exits cleanly.
     const drained = setTimeout(() => app.server.closeAllConnections(), config.timeouts.shutdownDrainMs);
     drained.unref();
+    // The spans of the last requests are still queued for export: sent before exiting, whether
+    // the close went well or not (a failed close is what its trace is most needed for).
+    const exportLastSpans = () =>
+      tracing?.shutdown().catch((error: unknown) => {
+        app.log.warn({ err: error }, 'could not export the last traces');
+      });
     app.close().then(
-      // The spans of the last requests are still queued for export: sent before exiting.
       async () => {
-        await tracing?.shutdown().catch((error: unknown) => {
-          app.log.warn({ err: error }, 'could not export the last traces');
-        });
+        await exportLastSpans();
         process.exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down');
+        await exportLastSpans();
         process.exit(1);
       },
     );

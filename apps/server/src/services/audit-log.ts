@@ -30,8 +30,6 @@ interface AuditedOperation {
   snapshot(db: Db, id: number): Promise<RecordState>;
   /** Whose personal data the entry may hold, so an erasure can redact it */
   studentIdOf?(before: RecordState, after: RecordState, id: number | null): number | null;
-  /** Recorded whoever calls it (a student erasing themselves), not only for admins */
-  everyCaller?: boolean;
 }
 
 /** Stored instants read back the same on every database: ISO 8601 in UTC. */
@@ -108,7 +106,7 @@ async function deliveryState(db: Db, id: number): Promise<RecordState> {
   return row ? plainRow(row) : null;
 }
 
-const studentOfBooking = (before: RecordState, after: RecordState) =>
+const studentOfRecord = (before: RecordState, after: RecordState) =>
   ((after ?? before)?.student_id as number | undefined) ?? null;
 
 /**
@@ -116,8 +114,18 @@ const studentOfBooking = (before: RecordState, after: RecordState) =>
  * (`bookings.create`) is audited by the booking's own write, in its transaction (bookings.ts).
  */
 const audited: Record<string, AuditedOperation> = {
-  'auth.createAccount': { targetType: 'account', idFrom: 'answer', snapshot: accountState },
-  'auth.revokeTokens': { targetType: 'account', idFrom: 'input', snapshot: accountState },
+  'auth.createAccount': {
+    targetType: 'account',
+    idFrom: 'answer',
+    snapshot: accountState,
+    studentIdOf: studentOfRecord,
+  },
+  'auth.revokeTokens': {
+    targetType: 'account',
+    idFrom: 'input',
+    snapshot: accountState,
+    studentIdOf: studentOfRecord,
+  },
   'mentors.create': { targetType: 'mentor', idFrom: 'answer', snapshot: mentorState },
   'mentors.update': { targetType: 'mentor', idFrom: 'input', snapshot: mentorState },
   'mentors.setAvailability': { targetType: 'mentor', idFrom: 'input', snapshot: availabilityState },
@@ -137,29 +145,17 @@ const audited: Record<string, AuditedOperation> = {
     targetType: 'booking',
     idFrom: 'input',
     snapshot: bookingState,
-    studentIdOf: studentOfBooking,
+    studentIdOf: studentOfRecord,
   },
   'bookings.reschedule': {
     targetType: 'booking',
     idFrom: 'input',
     snapshot: bookingState,
-    studentIdOf: studentOfBooking,
+    studentIdOf: studentOfRecord,
   },
   'webhooks.create': { targetType: 'webhook_endpoint', idFrom: 'answer', snapshot: webhookEndpointState },
   'webhooks.delete': { targetType: 'webhook_endpoint', idFrom: 'input', snapshot: webhookEndpointState },
   'outbox.retry': { targetType: 'outbox_delivery', idFrom: 'input', snapshot: deliveryState },
-  // The erasure records what it did, never the personal data it removed.
-  'students.erase': {
-    targetType: 'student',
-    idFrom: 'input',
-    snapshot: async (db, id) => {
-      const row = await db('students').where('id', id).first('erased_at');
-      return row
-        ? { erased_at: row.erased_at === null ? null : toIsoUtc(instantFromDb(row.erased_at)) }
-        : null;
-    },
-    everyCaller: true,
-  },
 };
 
 export function isAudited(operationId: string): boolean {
@@ -214,8 +210,8 @@ export async function recordAudit(ctx: ServiceContext, db: Db, entry: AuditRecor
 type AnyHandler = (ctx: ServiceContext, input: never) => unknown;
 
 /**
- * The handler of `operation`, recording each successful call by an admin (or, for an erasure, by
- * anyone) in the audit log. A refused call, or one that left the record as it was, records nothing. The entry is
+ * The handler of `operation`, recording each successful call by an admin in the audit log. A
+ * refused call, or one that left the record as it was, records nothing. The entry is
  * written once the change is committed; if writing it fails, the change stands and the failure
  * is logged as an error with everything the entry would have held.
  */
@@ -223,13 +219,13 @@ export function withAuditTrail<Handler extends AnyHandler>(operation: Operation,
   const audit = audited[operation.id];
   if (!audit) return handler;
   const recorded = async (ctx: ServiceContext, input: Record<string, unknown>) => {
-    if (ctx.actor.role !== 'admin' && !audit.everyCaller) return handler(ctx, input as never);
+    if (ctx.actor.role !== 'admin') return handler(ctx, input as never);
     const knownId = audit.idFrom === 'input' ? (input.id as number) : null;
     const before = knownId === null ? null : await readState(ctx, audit, knownId);
     const result = await handler(ctx, input as never);
     const targetId = knownId ?? (result as { id: number }).id;
     const after = await readState(ctx, audit, targetId);
-    // A repeat that changed nothing (an erasure asked again, a move to the same slot) is no change.
+    // A call that left the record as it was (a move to the same slot) changed nothing.
     if (before !== null && JSON.stringify(before) === JSON.stringify(after)) return result;
     const entry: AuditRecord = {
       operation: operation.id,
@@ -242,7 +238,12 @@ export function withAuditTrail<Handler extends AnyHandler>(operation: Operation,
     try {
       await recordAudit(ctx, ctx.db.knex, entry);
     } catch (error) {
-      ctx.log.error({ err: error, audit: entry, actor: ctx.actor.label }, 'audit entry not written');
+      // Ids only: the record's fields may be personal data, which logs never hold.
+      const { operation: op, targetType, targetId } = entry;
+      ctx.log.error(
+        { err: error, audit: { operation: op, targetType, targetId }, actor: ctx.actor.label },
+        'audit entry not written',
+      );
     }
     return result;
   };
@@ -258,6 +259,7 @@ async function readState(ctx: ServiceContext, audit: AuditedOperation, id: numbe
 const personalFields = [
   'name',
   'email',
+  'timezone',
   'area_of_interest_id',
   'preferred_windows',
   'cancellation_reason',

@@ -68,6 +68,9 @@ export async function actorOf(
   const row = await db
     .knex('auth_tokens')
     .join('accounts', 'accounts.id', 'auth_tokens.account_id')
+    // A token issued while its student was being erased (a login that raced the erasure) is void.
+    .leftJoin('students', 'students.id', 'accounts.student_id')
+    .whereNull('students.erased_at')
     .select(
       'accounts.id',
       'accounts.role',

@@ -25,7 +25,12 @@ import type { MentorRow } from './slot-rules.js';
 const SQL = {
   opening: `SELECT s.name AS student_name, k.request_hash, k.status_code, k.response_body, k.created_at
     FROM (SELECT ?::integer AS id) AS wanted
-    LEFT JOIN students s ON s.id = wanted.id
+    -- An erased student is booked no more. The shared lock orders this booking with an erasure
+    -- that is running: either the erasure waits for the booking (and then cancels it), or the
+    -- booking reads the erased row and is refused.
+    LEFT JOIN LATERAL (
+      SELECT name FROM students WHERE id = wanted.id AND erased_at IS NULL FOR SHARE
+    ) s ON true
     LEFT JOIN idempotency_keys k ON k.scope = ?::text AND k.key = ?::text`,
   // The mentors' rows are locked before any later statement of the transaction reads their sessions
   // (the update waits for `locked`: its condition reads it). The lapsed holds let go here are not

@@ -36,7 +36,8 @@ const SQL = {
   forgetExpiredKey: `DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND created_at < ?`,
   storeAnswer: `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`,
-  studentName: `SELECT name FROM students WHERE id = ?`,
+  // An erased student is booked no more (SQLite runs one writer: no booking overlaps the erasure).
+  studentName: `SELECT name FROM students WHERE id = ? AND erased_at IS NULL`,
   area: `SELECT id, name FROM areas WHERE lower(name) = ? OR slug = ? ORDER BY id LIMIT 1`,
   // Finds the holds through the partial indexes of migration 009.
   releaseLapsedHolds: `UPDATE bookings SET status = 'expired', cancellation_reason = @reason, updated_at = @now

@@ -3,12 +3,14 @@
  * them, and its erasure. Erasure keeps past sessions under the same id, now pseudonymous, because
  * mentors are paid and the platform accounts for them.
  */
+import { randomBytes } from 'node:crypto';
 import type { OperationInput, Operations } from '@mentor-scheduling/contracts';
+import type { Knex } from 'knex';
 import { instantFromDb } from '../db/connection.js';
 import { toIsoUtc } from '../domain/time.js';
 import { requireStudentSelf } from './access.js';
 import { withClockStopped } from './answer-cache.js';
-import { redactAuditEntriesOf } from './audit-log.js';
+import { recordAudit, redactAuditEntriesOf } from './audit-log.js';
 import { revokeTokensOf } from './auth.js';
 import { bookingsOfStudent, cancelBooking, changesOfBookings } from './bookings.js';
 import type { ServiceContext } from './context.js';
@@ -97,10 +99,12 @@ const ERASURE_REASON = 'The student closed their account';
 
 /**
  * Erases a student. First, in one transaction: the personal fields are replaced, the account
- * locked and its tokens and calendar feed ended, and the audit log's copies redacted, so that from
- * then on nothing is written to them. Then their future sessions are cancelled, each as an admin's
- * cancellation (refund, the mentor's email, webhooks). A repeat, or a retry after a failure part
- * way, only cancels what is left.
+ * locked and its tokens and calendar feed ended, the free text the student wrote and the copies of
+ * their name kept elsewhere (audit entries, stored answers of retried requests) redacted, and the
+ * erasure recorded in the audit log, so that from then on nothing is written to them and nothing
+ * is booked for them. Then their future sessions are cancelled, each as an admin's cancellation
+ * (refund, the mentor's email, webhooks). Asking again applies all of it again (whatever came back
+ * meanwhile goes again) and cancels what is left, and is answered as a repeat.
  */
 export async function eraseStudent(
   request: ServiceContext,
@@ -110,20 +114,27 @@ export async function eraseStudent(
   const ctx = withClockStopped(request);
   const db = ctx.db.knex;
   await studentById(db, input.id);
-  const now = new Date(ctx.now());
+  // An unusable password, hashed like any other: logging in as an erased account costs the same
+  // time as any failed login, so timing does not tell which accounts were erased.
+  const lockedPassword = await ctx.passwords.hash(randomBytes(32).toString('base64url'));
   const erasure = await db.transaction(async (trx) => {
-    const current = await trx('students').where('id', input.id).first('erased_at', 'email_normalized');
-    if (current.erased_at !== null)
-      return { erasedAt: instantFromDb(current.erased_at), tokensRevoked: null };
+    const read = trx('students').where('id', input.id).first('erased_at', 'email_normalized');
+    // Two erasures at once: the second waits for the first and then sees it (PostgreSQL; SQLite
+    // runs one writer at a time).
+    if (ctx.db.dialect === 'pg') read.forUpdate();
+    const current = await read;
+    const first = current.erased_at === null;
+    const erasedAt = first ? ctx.now() : instantFromDb(current.erased_at);
     await trx('students')
       .where('id', input.id)
       .update({
-        name: `Erased student ${input.id}`,
+        name: erasedName(input.id),
         email: erasedAddress('student', input.id),
         email_normalized: erasedAddress('student', input.id),
+        timezone: ctx.config.defaultTimezone,
         area_of_interest_id: null,
-        erased_at: now,
-        updated_at: now,
+        erased_at: new Date(erasedAt),
+        ...(first ? { updated_at: new Date(erasedAt) } : {}),
       });
     await trx('student_preferred_windows').where('student_id', input.id).delete();
     await trx('login_attempts').where('email_normalized', current.email_normalized).delete();
@@ -133,18 +144,32 @@ export async function eraseStudent(
       tokensRevoked = await revokeTokensOf(ctx, trx, account.id);
       await trx('accounts')
         .where('id', account.id)
-        // No password hash reads as valid: the account cannot log in again.
         .update({
           email: erasedAddress('account', account.id),
           email_normalized: erasedAddress('account', account.id),
-          password_hash: 'erased',
+          password_hash: lockedPassword,
         });
       await trx('calendar_feeds').where('account_id', account.id).delete();
       await trx('login_attempts').where('email_normalized', account.email_normalized).delete();
+      await forgetReasonsWrittenBy(trx, `account:${account.id}`);
     }
+    await redactStoredAnswers(trx, input.id);
     await redactAuditEntriesOf(trx, input.id);
-    return { erasedAt: now.getTime(), tokensRevoked };
+    if (first) {
+      // In the erasure's transaction: the record of it exists exactly when the erasure does.
+      await recordAudit(ctx, trx, {
+        operation: 'students.erase',
+        targetType: 'student',
+        targetId: input.id,
+        studentId: null,
+        before: { erased_at: null },
+        after: { erased_at: toIsoUtc(erasedAt) },
+      });
+    }
+    return { erasedAt, first, tokensRevoked };
   });
+  if (erasure.first)
+    ctx.log.info({ event: 'student_erased', student: input.id, by: ctx.actor.label }, 'student erased');
 
   // The student's own cut-off does not hold back their erasure: the cancellation runs with an
   // admin's rights, and the booking's history names who asked.
@@ -155,7 +180,7 @@ export async function eraseStudent(
   const upcoming: number[] = await db('bookings')
     .where('student_id', input.id)
     .whereIn('status', ['confirmed', 'pending_payment'])
-    .where('start_at', '>', now)
+    .where('start_at', '>', new Date(ctx.now()))
     .orderBy('id')
     .pluck('id');
   const cancelled: number[] = [];
@@ -167,18 +192,64 @@ export async function eraseStudent(
       // A hold that lapsed, or a session that started or was cancelled meanwhile, is already settled.
       if (error instanceof AppError && ['booking_not_active', 'booking_started'].includes(error.code))
         continue;
+      // The student is erased but keeps sessions: an admin repeats the erasure to cancel them.
+      ctx.log.error(
+        { event: 'erasure_incomplete', student: input.id, booking: bookingId, err: error },
+        'student erased, but a future session could not be cancelled: erase them again',
+      );
       throw error;
     }
   }
   const kept = await db('bookings').where('student_id', input.id).count({ count: '*' }).first();
-  if (erasure.tokensRevoked !== null)
-    ctx.log.info({ event: 'student_erased', student: input.id, by: ctx.actor.label }, 'student erased');
   return {
     student_id: input.id,
     erased_at: toIsoUtc(erasure.erasedAt),
-    already_erased: erasure.tokensRevoked === null,
+    already_erased: !erasure.first,
     cancelled_booking_ids: cancelled,
     kept_booking_count: Number(kept?.count ?? 0),
-    tokens_revoked: erasure.tokensRevoked ?? 0,
+    tokens_revoked: erasure.tokensRevoked,
   };
+}
+
+const erasedName = (id: number) => `Erased student ${id}`;
+
+/**
+ * The reasons the student typed when cancelling are their words: gone from their bookings, the
+ * bookings' history and the events the messages about those cancellations are made from.
+ */
+async function forgetReasonsWrittenBy(trx: Knex.Transaction, actorLabel: string): Promise<void> {
+  const bookingIds: number[] = await trx('booking_changes')
+    .where({ actor: actorLabel, kind: 'cancelled' })
+    .pluck('booking_id');
+  if (bookingIds.length === 0) return;
+  await trx('booking_changes').where({ actor: actorLabel }).whereNotNull('reason').update({ reason: null });
+  await trx('bookings').whereIn('id', bookingIds).update({ cancellation_reason: null });
+  const events = await trx('outbox_events')
+    .whereIn('booking_id', bookingIds)
+    .where('type', 'booking.cancelled')
+    .select('id', 'payload');
+  for (const event of events) {
+    const payload = JSON.parse(event.payload) as { reason: string | null };
+    if (payload.reason === null) continue;
+    await trx('outbox_events')
+      .where('id', event.id)
+      .update({ payload: JSON.stringify({ ...payload, reason: null }) });
+  }
+}
+
+/** Answers kept for retried requests (a day) show bookings with the student's name as it was. */
+async function redactStoredAnswers(trx: Knex.Transaction, studentId: number): Promise<void> {
+  const rows = await trx('idempotency_keys')
+    .where('response_body', 'like', `%"student_id":${studentId},%`)
+    .select('scope', 'key', 'response_body');
+  for (const row of rows) {
+    const answer = JSON.parse(row.response_body) as {
+      booking?: { student_id?: number; student_name?: string };
+    };
+    if (answer.booking?.student_id !== studentId) continue;
+    answer.booking.student_name = erasedName(studentId);
+    await trx('idempotency_keys')
+      .where({ scope: row.scope, key: row.key })
+      .update({ response_body: JSON.stringify(answer) });
+  }
 }

@@ -29,9 +29,12 @@ export async function studentById(db: Knex | Knex.Transaction, id: number): Prom
   return row;
 }
 
-/** The student's name, refusing an unknown id (404), without loading the rest of the student. */
+/**
+ * The name of a student who may be booked for, refusing an unknown or erased one (404), without
+ * loading the rest of the student.
+ */
 export async function studentNameOf(db: Knex | Knex.Transaction, id: number): Promise<string> {
-  const row = await db('students').select('name').where('id', id).first();
+  const row = await db('students').select('name').where('id', id).whereNull('erased_at').first();
   if (!row) throw notFound('Student', id);
   return row.name;
 }
@@ -165,6 +168,7 @@ export async function updateStudent(
 ): Promise<Student> {
   requireStudentSelf(ctx, input.id);
   const existing = await studentById(ctx.db.knex, input.id);
+  if (existing.erased_at !== null) throw erased(input.id);
   if (input.preferred_windows)
     refuseInvalidWindows(input.timezone ?? existing.timezone, input.preferred_windows);
   const areaId = await areaIdOf(ctx, input.area_of_interest);
@@ -177,7 +181,9 @@ export async function updateStudent(
   if (areaId !== undefined) changes.area_of_interest_id = areaId;
   try {
     await ctx.db.knex.transaction(async (trx) => {
-      await trx('students').where('id', input.id).update(changes);
+      // An erasure that committed meanwhile wins: nothing it removed comes back.
+      const updated = await trx('students').where('id', input.id).whereNull('erased_at').update(changes);
+      if (updated === 0) throw erased(input.id);
       if (input.preferred_windows) await replacePreferredWindows(trx, input.id, input.preferred_windows);
     });
   } catch (error) {
@@ -186,6 +192,13 @@ export async function updateStudent(
     throw error;
   }
   return presentStudent(ctx.db.knex, await studentById(ctx.db.knex, input.id));
+}
+
+function erased(id: number): AppError {
+  return new AppError(
+    'not_found',
+    `Student ${id} was erased at their request: their data can no longer be changed`,
+  );
 }
 
 /** Students in the order they joined (by id), optionally those whose name or email contains `q`. */

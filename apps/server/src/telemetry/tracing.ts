@@ -11,8 +11,8 @@ import { operationAttributesOf } from './request-operation.js';
 import { SpanAttributes } from './spans.js';
 
 /*
- * OpenTelemetry traces to an OTLP/HTTP collector. Imported (dynamically, by main.ts or by
- * register.ts) only when an OTLP endpoint is configured, and started before the app's modules load:
+ * OpenTelemetry traces to an OTLP/HTTP collector. Imported (dynamically, by main.ts or by the
+ * bench's preload) only when an OTLP endpoint is configured, and started before the app's modules load:
  * without tracing, not one module of the SDK is in the process.
  *
  * How each part gets its spans in this ESM app:

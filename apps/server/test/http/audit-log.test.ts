@@ -218,6 +218,36 @@ describe('the audit log', () => {
     expect(await count()).toBe(entries);
   });
 
+  it('keeps a caller’s own request id when it is a plain token, and makes one for anything else', async () => {
+    const sane = 'lb-7f3a.req:42';
+    const kept = await t.api.post(
+      '/api/bookings',
+      booking({ mentor_id: demo.ananya, start_time: '2026-12-04T19:00:00' }),
+      {
+        'x-request-id': sane,
+      },
+    );
+    expect(kept.status).toBe(201);
+    expect(kept.headers['x-request-id']).toBe(sane);
+    expect((await latest(1))[0]?.request_id).toBe(sane);
+    // Too long for a log line or the audit log's column: the booking goes through under an id of ours.
+    const huge = await t.api.post(
+      '/api/bookings',
+      booking({ mentor_id: demo.ananya, start_time: '2026-12-04T20:00:00' }),
+      {
+        'x-request-id': 'x'.repeat(300),
+      },
+    );
+    expect(huge.status).toBe(201);
+    expect(huge.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await latest(1))[0]).toMatchObject({
+      target_id: huge.body.booking_id,
+      request_id: huge.headers['x-request-id'],
+    });
+    const spaced = await t.api.get('/api/health', { 'x-request-id': 'two words' });
+    expect(spaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('filters, pages with a Link header on REST and a cursor on tRPC, and is for admins only', async () => {
     const mentors = await latest(50, '&target_type=mentor');
     expect(mentors.length).toBeGreaterThanOrEqual(2);

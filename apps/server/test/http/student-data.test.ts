@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenHashOf } from '../../src/services/auth.js';
 import {
   anonymously,
   asAdmin,
@@ -26,6 +27,7 @@ async function register(t: TestApp, name: string, email: string) {
   const me = await t.api.get('/api/auth/me', { authorization: `Bearer ${response.body.token}` });
   return {
     id: me.body.student_id as number,
+    accountId: me.body.id as number,
     headers: { authorization: `Bearer ${response.body.token}` },
   };
 }
@@ -111,11 +113,31 @@ describe('a student’s data export', () => {
 describe('erasing a student', () => {
   let p: PaymentsTestApp;
   let sink: SmtpSink;
-  let meera: { id: number; headers: Record<string, string> };
+  let meera: { id: number; accountId: number; headers: Record<string, string> };
+  let ownCancelId: number;
+  let forHerId: number;
   let pastId: number;
   let futureId: number;
   let holdId: number;
   let feedUrl: string;
+
+  /** Every table that could hold her, as text: none names her any more. */
+  async function expectNoTraceOfHer() {
+    const knex = p.t.app.db.knex;
+    for (const table of [
+      'students',
+      'accounts',
+      'bookings',
+      'booking_changes',
+      'outbox_events',
+      'idempotency_keys',
+      'audit_log',
+      'login_attempts',
+    ]) {
+      const everything = JSON.stringify(await knex(table).select('*'));
+      expect(everything, table).not.toMatch(/oorja|khandelwal|98100/i);
+    }
+  }
 
   const emailsTo = (address: string) => sink.messages.filter((message) => message.to === address);
 
@@ -126,7 +148,7 @@ describe('erasing a student', () => {
       MAIL_FROM: 'Mentor sessions <sessions@example.test>',
       OUTBOX_POLL_MS: '20',
     });
-    meera = await register(p.t, 'Meera Rao', 'meera.rao@example.com');
+    meera = await register(p.t, 'Oorja Khandelwal', 'oorja.khandelwal@example.com');
     const paid = async (start: string) => {
       const held = await p.t.api.post(
         '/api/bookings',
@@ -140,9 +162,35 @@ describe('erasing a student', () => {
     };
     pastId = await paid('2026-12-01T19:00:00');
     futureId = await paid('2026-12-03T19:00:00');
+    // One she cancelled herself, saying why in her own words.
+    const own = await p.t.api.post(
+      '/api/bookings',
+      booking({ student_id: meera.id, start_time: '2026-12-07T19:00:00' }),
+      meera.headers,
+    );
+    ownCancelId = own.body.booking_id;
+    const ownCancel = await p.t.api.post(
+      `/api/bookings/${ownCancelId}/cancel`,
+      { reason: 'Oorja here: call me on 98100 12345' },
+      meera.headers,
+    );
+    expect(ownCancel.status).toBe(200);
+    // An admin books for her under an idempotency key (its answer, with her name, is kept a day),
+    // and revokes her tokens (the audit entry holds her login email); she logs in again.
+    const forHer = await p.t.api.post(
+      '/api/bookings',
+      booking({ student_id: meera.id, start_time: '2026-12-08T19:00:00' }),
+      { 'idempotency-key': 'booked-for-meera' },
+    );
+    expect(forHer.status).toBe(201);
+    forHerId = forHer.body.booking_id;
+    expect((await p.t.api.post(`/api/auth/accounts/${meera.accountId}/revoke-tokens`)).status).toBe(200);
+    meera.headers = await loginAs(p.t.api, 'oorja.khandelwal@example.com', PASSWORD);
     feedUrl = (await p.t.api.post('/api/me/calendar-feed', {}, meera.headers)).body.url;
     // An admin's change before the erasure: its entry holds her name until she is erased.
-    expect((await p.t.api.patch(`/api/students/${meera.id}`, { name: 'Meera R. Rao' })).status).toBe(200);
+    expect((await p.t.api.patch(`/api/students/${meera.id}`, { name: 'Oorja R. Khandelwal' })).status).toBe(
+      200,
+    );
     await sink.waitFor(4, undefined, (message) => message.subject.startsWith('Confirmed'));
     // The first session is over by now; the second is two days ahead.
     p.clock.advance(15 * HOUR);
@@ -168,12 +216,13 @@ describe('erasing a student', () => {
       headers: meera.headers,
     });
     expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+    await expectNoTraceOfHer();
     expect(erased.body).toEqual({
       student_id: meera.id,
       erased_at: '2026-12-01T15:00:00.000Z',
       already_erased: false,
       cancelled_booking_ids: [futureId, holdId],
-      kept_booking_count: 3,
+      kept_booking_count: 5,
       tokens_revoked: 1,
     });
 
@@ -187,7 +236,7 @@ describe('erasing a student', () => {
     expect((await p.t.api.get('/api/auth/me', meera.headers)).status).toBe(401);
     const login = await p.t.api.post(
       '/api/auth/login',
-      { email: 'meera.rao@example.com', password: PASSWORD },
+      { email: 'oorja.khandelwal@example.com', password: PASSWORD },
       anonymously,
     );
     expect(login.status).toBe(401);
@@ -212,6 +261,23 @@ describe('erasing a student', () => {
     });
   });
 
+  it('forgets her own words and her name in kept answers', async () => {
+    const own = await p.t.api.get(`/api/bookings/${ownCancelId}`);
+    expect(own.body).toMatchObject({ status: 'cancelled', cancellation_reason: null });
+    const history = await p.t.api.get(`/api/bookings/${ownCancelId}/history`);
+    expect(history.body.map((change: { reason: string | null }) => change.reason)).toEqual([null]);
+    const knex = p.t.app.db.knex;
+    const [account] = await knex('accounts').where('id', meera.accountId).select('password_hash', 'email');
+    // A real hash of a random password: logging in as her costs the time of any wrong password.
+    expect(account.password_hash).toMatch(/^scrypt/);
+    expect(account.email).toBe(`erased-account-${meera.accountId}@erased.invalid`);
+    const stored = await knex('idempotency_keys').where('key', 'booked-for-meera').first('response_body');
+    expect(JSON.parse(stored.response_body).booking).toMatchObject({
+      id: forHerId,
+      student_name: `Erased student ${meera.id}`,
+    });
+  });
+
   it('tells the mentor of the cancellation, and writes no more to her', async () => {
     const toMentor = await sink.waitFor(
       1,
@@ -232,7 +298,7 @@ describe('erasing a student', () => {
       .poll(studentCancellation)
       .toEqual([{ status: 'skipped', last_error: 'the student has no email address' }]);
     expect(
-      emailsTo('meera.rao@example.com').filter((message) => message.subject.startsWith('Cancelled')),
+      emailsTo('oorja.khandelwal@example.com').filter((message) => message.subject.startsWith('Cancelled')),
     ).toEqual([]);
     expect(emailsTo(`erased-student-${meera.id}@erased.invalid`)).toEqual([]);
   });
@@ -255,7 +321,7 @@ describe('erasing a student', () => {
     expect(update.before.email).toBe('[erased]');
     const everything = JSON.stringify((await p.t.api.get('/api/audit-log?limit=200')).body);
     expect(everything).not.toContain('Meera');
-    expect(everything).not.toContain('meera.rao@example.com');
+    expect(everything).not.toContain('oorja.khandelwal@example.com');
   });
 
   it('answers a repeat with what is, changing nothing, and frees the email for a new registration', async () => {
@@ -270,7 +336,7 @@ describe('erasing a student', () => {
       erased_at: '2026-12-01T15:00:00.000Z',
       already_erased: true,
       cancelled_booking_ids: [],
-      kept_booking_count: 3,
+      kept_booking_count: 5,
       tokens_revoked: 0,
     });
     const viaTrpc = await callTrpc(p.t.app, 'mutation', 'students.erase', { id: meera.id });
@@ -281,7 +347,7 @@ describe('erasing a student', () => {
     expect(erasures.body).toHaveLength(1);
     const reborn = await p.t.api.post(
       '/api/auth/register',
-      { name: 'Meera Rao', email: 'meera.rao@example.com', password: PASSWORD },
+      { name: 'Oorja Khandelwal', email: 'oorja.khandelwal@example.com', password: PASSWORD },
       anonymously,
     );
     expect(reborn.status).toBe(201);
@@ -295,5 +361,38 @@ describe('erasing a student', () => {
     const unknown = await p.t.api.request({ method: 'DELETE', url: '/api/students/99999', headers: asAdmin });
     expect(unknown.body.code).toBe('not_found');
     expect((await p.t.api.get(`/api/students/${demo.students.diya}`)).body.name).toBe('Diya Patel');
+  });
+
+  it('lets an erased student in no more, books and changes them no more, and a repeat removes what came back', async () => {
+    const knex = p.t.app.db.knex;
+    // A login that raced the erasure: its token was written just after it.
+    const token = `mst_${'r'.repeat(43)}`;
+    await knex('auth_tokens').insert({
+      account_id: meera.accountId,
+      token_hash: tokenHashOf(token),
+      created_at: new Date(p.clock()),
+      expires_at: new Date(p.clock() + HOUR),
+    });
+    expect((await p.t.api.get('/api/auth/me', { authorization: `Bearer ${token}` })).status).toBe(401);
+    const booked = await p.t.api.post(
+      '/api/bookings',
+      booking({ student_id: meera.id, start_time: '2026-12-09T19:00:00' }),
+    );
+    expect(booked.body.code).toBe('not_found');
+    const changed = await p.t.api.patch(`/api/students/${meera.id}`, { name: 'Oorja Again' });
+    expect(changed.body.code).toBe('not_found');
+    // A change that committed just after the erasure brought her name back: erasing again removes it.
+    await knex('students').where('id', meera.id).update({ name: 'Oorja Khandelwal' });
+    const again = await p.t.api.request({
+      method: 'DELETE',
+      url: `/api/students/${meera.id}`,
+      headers: asAdmin,
+    });
+    expect(again.body).toMatchObject({
+      already_erased: true,
+      erased_at: '2026-12-01T15:00:00.000Z',
+      tokens_revoked: 1,
+    });
+    expect((await p.t.api.get(`/api/students/${meera.id}`)).body.name).toBe(`Erased student ${meera.id}`);
   });
 });
