@@ -1681,13 +1681,22 @@ export interface components {
              * @example 2026-12-01T13:30:00.000Z
              */
             erased_at: string;
-            /** @description true when an earlier request had erased them */
+            /**
+             * @description true when an earlier request had erased them
+             * @example false
+             */
             already_erased: boolean;
             /** @description Future sessions this request cancelled (each refunded when it was paid, as any cancellation) */
             cancelled_booking_ids: number[];
-            /** @description Sessions kept under the pseudonymous student (every one: past ones, and those cancelled, this erasure’s included), for the mentors’ and the platform’s accounts */
+            /**
+             * @description Sessions kept under the pseudonymous student (every one: past ones, and those cancelled, this erasure’s included), for the mentors’ and the platform’s accounts
+             * @example 3
+             */
             kept_booking_count: number;
-            /** @description Login tokens that stopped working */
+            /**
+             * @description Login tokens that stopped working
+             * @example 1
+             */
             tokens_revoked: number;
         };
         /** @description Everything the service holds about one student, as one document. */
@@ -4993,12 +5002,12 @@ export interface operations {
                      * @example {
                      *       "student_id": 1,
                      *       "erased_at": "2026-12-01T13:30:00.000Z",
-                     *       "already_erased": true,
+                     *       "already_erased": false,
                      *       "cancelled_booking_ids": [
                      *         1
                      *       ],
-                     *       "kept_booking_count": 0,
-                     *       "tokens_revoked": 0
+                     *       "kept_booking_count": 3,
+                     *       "tokens_revoked": 1
                      *     }
                      */
                     "application/json": components["schemas"]["StudentErasure"];
@@ -7611,6 +7620,7 @@ export interface operations {
             query?: {
                 /** @description Only changes made by this operation */
                 operation?: string;
+                /** @description Only changes of records of this kind */
                 target_type?: "account" | "mentor" | "student" | "booking" | "webhook_endpoint" | "outbox_delivery";
                 /** @description Only changes of this record (with `target_type`) */
                 target_id?: number;

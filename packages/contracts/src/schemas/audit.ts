@@ -63,7 +63,7 @@ export const ListAuditLogQuerySchema = z.object({
     description: 'Only changes made by this operation',
     example: 'bookings.cancel',
   }),
-  target_type: AuditTargetTypeSchema.optional(),
+  target_type: AuditTargetTypeSchema.optional().meta({ description: 'Only changes of records of this kind' }),
   target_id: IdParamSchema.optional().meta({
     description: 'Only changes of this record (with `target_type`)',
   }),

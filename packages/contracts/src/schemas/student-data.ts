@@ -69,7 +69,9 @@ export const StudentErasureSchema = z
   .object({
     student_id: IdAnswerSchema,
     erased_at: InstantSchema.meta({ description: 'When the erasure happened (the first time, on a repeat)' }),
-    already_erased: z.boolean().meta({ description: 'true when an earlier request had erased them' }),
+    already_erased: z
+      .boolean()
+      .meta({ description: 'true when an earlier request had erased them', example: false }),
     cancelled_booking_ids: z.array(IdAnswerSchema).meta({
       description:
         'Future sessions this request cancelled (each refunded when it was paid, as any cancellation)',
@@ -77,7 +79,8 @@ export const StudentErasureSchema = z
     kept_booking_count: CountSchema.meta({
       description:
         'Sessions kept under the pseudonymous student (every one: past ones, and those cancelled, this erasure’s included), for the mentors’ and the platform’s accounts',
+      example: 3,
     }),
-    tokens_revoked: CountSchema.meta({ description: 'Login tokens that stopped working' }),
+    tokens_revoked: CountSchema.meta({ description: 'Login tokens that stopped working', example: 1 }),
   })
   .meta({ id: 'StudentErasure', description: 'What erasing a student did.' });
