@@ -290,10 +290,34 @@ async function attempt(messages: OutboxMessages, delivery: LeasedDelivery): Prom
       durationMs,
       responseStatus: null,
       error: (error as Error).message ?? String(error),
-      // nodemailer marks an SMTP server's 5xx refusal (an unknown mailbox, a refused sender) permanent.
-      permanent: (error as { permanent?: unknown }).permanent === true,
+      permanent: isRefusalOfTheMessage(error),
     };
   }
+}
+
+/**
+ * nodemailer errors that say something about our side of the conversation (our login refused, a
+ * TLS or connection failure), not about this message: even a 5xx among them (535, credentials
+ * refused) ends when the sender is mended, so the message is tried again, not given up.
+ */
+const SENDER_FAILURES = new Set([
+  'EAUTH',
+  'ENOAUTH',
+  'EOAUTH2',
+  'ETLS',
+  'EREQUIRETLS',
+  'ECONNECTION',
+  'ESOCKET',
+  'ETIMEDOUT',
+  'EDNS',
+  'EPROXY',
+  'ECONFIG',
+]);
+
+/** An SMTP server's 5xx refusal of this message (an unknown mailbox, refused content): for good. */
+function isRefusalOfTheMessage(error: unknown): boolean {
+  const { permanent, code } = error as { permanent?: unknown; code?: unknown };
+  return permanent === true && !SENDER_FAILURES.has(String(code));
 }
 
 /** Writes what a try gave: sent, skipped, due again later, or a dead letter after the last try. */
@@ -301,46 +325,55 @@ async function settle(deps: OutboxDeps, delivery: LeasedDelivery, outcome: Outco
   const now = new Date(deps.now());
   const lastTry =
     outcome.result === 'failed' && (outcome.permanent || delivery.attempts >= deps.config.maxAttempts);
-  // Counted as tried, whether or not recording the try below succeeds.
-  if (outcome.result === 'failed') deps.metrics?.deliveryFailed(delivery.channel, lastTry);
-  const settled = await deps.db.knex.transaction(async (trx): Promise<number> => {
-    const mine = (query: Knex.QueryBuilder) =>
-      query.where({ id: delivery.id, leased_by: owner, status: 'pending' });
-    if (outcome.result === 'skipped') {
+  // A failed try counts whether or not recording it below succeeds; as a dead letter only once this
+  // process made it one (a lease lost meanwhile leaves the decision to the process that took over).
+  const countFailure = (deadLetter: boolean) => {
+    if (outcome.result === 'failed') deps.metrics?.deliveryFailed(delivery.channel, deadLetter);
+  };
+  const settled = await deps.db.knex
+    .transaction(async (trx): Promise<number> => {
+      const mine = (query: Knex.QueryBuilder) =>
+        query.where({ id: delivery.id, leased_by: owner, status: 'pending' });
+      if (outcome.result === 'skipped') {
+        return trx('outbox_deliveries')
+          .modify(mine)
+          .update({
+            status: 'skipped',
+            last_error: outcome.reason.slice(0, 500),
+            leased_until: null,
+            updated_at: now,
+          });
+      }
+      await trx('outbox_attempts').insert({
+        delivery_id: delivery.id,
+        attempted_at: now,
+        duration_ms: outcome.durationMs,
+        succeeded: outcome.result === 'sent',
+        response_status: outcome.responseStatus,
+        error: outcome.result === 'failed' ? outcome.error.slice(0, 500) : null,
+      });
+      if (outcome.result === 'sent') {
+        return trx('outbox_deliveries')
+          .modify(mine)
+          .update({ status: 'sent', sent_at: now, last_error: null, leased_until: null, updated_at: now });
+      }
       return trx('outbox_deliveries')
         .modify(mine)
         .update({
-          status: 'skipped',
-          last_error: outcome.reason.slice(0, 500),
+          status: lastTry ? 'failed' : 'pending',
+          last_error: outcome.error.slice(0, 500),
+          available_at: lastTry
+            ? now
+            : new Date(now.getTime() + backoffMs(deps.config.retryBaseMs, delivery.attempts)),
           leased_until: null,
           updated_at: now,
         });
-    }
-    await trx('outbox_attempts').insert({
-      delivery_id: delivery.id,
-      attempted_at: now,
-      duration_ms: outcome.durationMs,
-      succeeded: outcome.result === 'sent',
-      response_status: outcome.responseStatus,
-      error: outcome.result === 'failed' ? outcome.error.slice(0, 500) : null,
+    })
+    .catch((error: unknown) => {
+      countFailure(false);
+      throw error;
     });
-    if (outcome.result === 'sent') {
-      return trx('outbox_deliveries')
-        .modify(mine)
-        .update({ status: 'sent', sent_at: now, last_error: null, leased_until: null, updated_at: now });
-    }
-    return trx('outbox_deliveries')
-      .modify(mine)
-      .update({
-        status: lastTry ? 'failed' : 'pending',
-        last_error: outcome.error.slice(0, 500),
-        available_at: lastTry
-          ? now
-          : new Date(now.getTime() + backoffMs(deps.config.retryBaseMs, delivery.attempts)),
-        leased_until: null,
-        updated_at: now,
-      });
-  });
+  countFailure(lastTry && settled > 0);
   const fields = {
     event: 'outbox_delivery',
     deliveryId: delivery.id,

@@ -1025,3 +1025,44 @@ describe('with payments on', () => {
     expect(email?.invitation).toBeNull();
   });
 });
+
+describe('when the SMTP server refuses the credentials', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  const clock = testClock();
+
+  beforeAll(async () => {
+    sink = await startSmtpSink({ user: 'sessions', pass: 'the right one' });
+    // The password was rotated at the mail provider and not yet here: every login is refused (535).
+    const url = new URL(sink.url);
+    url.password = 'the old one';
+    t = await startTestApp({ ...notificationEnv(sink), SMTP_URL: url.toString() }, clock);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sink?.close();
+  });
+
+  it('keeps every email to try again, instead of turning each into a dead letter on its first try', async () => {
+    const id = await book(t);
+    const confirmations = async () =>
+      (await outboxOf(t, `booking_id=${id}&channel=email`)).filter((row) => row.message === 'confirmed');
+    await retryUntil(
+      t,
+      clock,
+      async () => {
+        const rows = await confirmations();
+        return rows.length === 2 && rows.every((row) => row.attempts >= 2 || row.status !== 'pending');
+      },
+      'a second try of both emails',
+    );
+    const rows = await confirmations();
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.status).toBe('pending');
+      expect(row.attempts).toBeGreaterThanOrEqual(2);
+      expect(row.last_error).toMatch(/535|auth/i);
+    }
+    expect(sink.messages).toEqual([]);
+  });
+});
