@@ -19,7 +19,14 @@ import {
   openApp,
   serverEnv,
 } from './dataset.js';
-import { type MetricsUnderLoad, metricsSummaryLines, scrapeMetrics } from './metrics-summary.js';
+import {
+  type MetricsUnderLoad,
+  metricsSummaryLines,
+  type ScrapesDuringLoad,
+  scrapeDuringLoad,
+  scrapeMetrics,
+  scrapesDuringLoadLine,
+} from './metrics-summary.js';
 import { type MicroResult, runSlotMicroBenchmark } from './micro.js';
 import { type BenchOtlpReceiver, startOtlpReceiver } from './otlp-receiver.js';
 import { formatProfileSummary, type ProfileSummary, summariseProfile } from './profile.js';
@@ -196,6 +203,8 @@ interface DefaultRun {
   contention: ContentionResult;
   /** The server's own metrics after the read and write scenarios and the contention run */
   metricsUnderLoad: MetricsUnderLoad;
+  /** Scrapes taken every second while those ran: the peaks of the gauges */
+  scrapesDuringLoad: ScrapesDuringLoad;
   peakRssBytes: number;
   profile?: { file: string; whole: ProfileSummary; byScenario: Record<string, ProfileSummary> };
 }
@@ -256,6 +265,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     ...writeScenarios({ rest: restPool, trpc: trpcPool }, runId),
   ];
   const results: ScenarioResult[] = [];
+  const scraping = scrapeDuringLoad(server.url);
   for (const scenario of scenarios) {
     const result = await runScenario(scenario, server, ceiling, settings);
     results.push(result);
@@ -263,6 +273,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     if (twin) log(`    over tRPC: ${twin}`);
   }
   const contention = await runContention(server, dataSet.contention, 64, log);
+  const scrapesDuringLoad = await scraping.stop();
   const metricsUnderLoad = await scrapeMetrics(server.url);
   const peakRssBytes =
     (await server.memory()).peak ?? Math.max(...results.map((r) => r.real?.peakRssBytes ?? 0));
@@ -310,6 +321,7 @@ async function runDefault(options: BenchOptions, runId: string, tmpDir: string):
     scenarios: results,
     contention,
     metricsUnderLoad,
+    scrapesDuringLoad,
     peakRssBytes,
     ...(profile ? { profile } : {}),
   };
@@ -422,6 +434,7 @@ async function main(): Promise<void> {
       log(contentionTable(run.contention));
       log('');
       log(metricsSummaryLines(run.metricsUnderLoad).join('\n'));
+      log(scrapesDuringLoadLine(run.scrapesDuringLoad));
       if (run.profile) {
         log(`\nProfile: ${run.profile.file}`);
         for (const [id, summary] of Object.entries(run.profile.byScenario))

@@ -93,7 +93,7 @@ export async function scrapeMetrics(baseUrl: string): Promise<MetricsUnderLoad> 
     },
     outboxLagSeconds: single('mentor_scheduling_outbox_lag_seconds'),
     outboxDeadLetters: single('mentor_scheduling_outbox_dead_letters'),
-    // Since the previous scrape, which here is the start of the server: the whole run.
+    // Since the previous scrape (the one before it during the load, or the start of the server).
     eventLoopLagMs: { p99: Math.round(loopLag('0.99') * 10) / 10, max: Math.round(loopLag('1') * 10) / 10 },
     residentMemoryMB: Math.round(sumOf(samples, 'process_resident_memory_bytes') / 2 ** 20),
   };
@@ -104,7 +104,7 @@ const ms = (value: number | null) => (value === null ? '-' : value.toFixed(1));
 export function metricsSummaryLines(metrics: MetricsUnderLoad): string[] {
   const lines = [
     "Metrics under load (the server's GET /metrics at the end of the run; p50/p99 from its histograms" +
-      ", so within a bucket's width):",
+      ", so within a bucket's width; gauges as the load ended, peaks in the last line):",
   ];
   for (const operation of metrics.operations) {
     lines.push(
@@ -130,4 +130,74 @@ export function metricsSummaryLines(metrics: MetricsUnderLoad): string[] {
       `event loop delay p99 ${metrics.eventLoopLagMs.p99} ms, max ${metrics.eventLoopLagMs.max} ms; RSS ${metrics.residentMemoryMB} MB`,
   );
   return lines;
+}
+
+/** The highest readings of the scrapes taken while the load ran, and how the scrapes themselves fared. */
+export interface ScrapesDuringLoad {
+  everyMs: number;
+  scrapes: number;
+  failed: number;
+  slowestScrapeMs: number;
+  peakPoolUsed: number;
+  peakPoolPending: number;
+  peakOutboxLagSeconds: number | null;
+  /** The event-loop gauge covers the time since the previous scrape: the worst of those intervals */
+  peakEventLoopP99Ms: number;
+  peakEventLoopMaxMs: number;
+}
+
+/**
+ * Scrapes GET /metrics every `everyMs` while the load runs, as Prometheus would, keeping the peaks
+ * of the gauges (which the scrape at the end, taken once the load is over, reads idle) and how
+ * long each scrape took under load.
+ */
+export function scrapeDuringLoad(baseUrl: string, everyMs = 1000): { stop(): Promise<ScrapesDuringLoad> } {
+  const peaks: ScrapesDuringLoad = {
+    everyMs,
+    scrapes: 0,
+    failed: 0,
+    slowestScrapeMs: 0,
+    peakPoolUsed: 0,
+    peakPoolPending: 0,
+    peakOutboxLagSeconds: null,
+    peakEventLoopP99Ms: 0,
+    peakEventLoopMaxMs: 0,
+  };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      try {
+        const reading = await scrapeMetrics(baseUrl);
+        peaks.scrapes += 1;
+        peaks.slowestScrapeMs = Math.max(peaks.slowestScrapeMs, Math.round(performance.now() - started));
+        peaks.peakPoolUsed = Math.max(peaks.peakPoolUsed, reading.pool.used);
+        peaks.peakPoolPending = Math.max(peaks.peakPoolPending, reading.pool.pendingAcquires);
+        if (reading.outboxLagSeconds !== null)
+          peaks.peakOutboxLagSeconds = Math.max(peaks.peakOutboxLagSeconds ?? 0, reading.outboxLagSeconds);
+        peaks.peakEventLoopP99Ms = Math.max(peaks.peakEventLoopP99Ms, reading.eventLoopLagMs.p99);
+        peaks.peakEventLoopMaxMs = Math.max(peaks.peakEventLoopMaxMs, reading.eventLoopLagMs.max);
+      } catch {
+        peaks.failed += 1;
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, everyMs - (performance.now() - started))),
+      );
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return peaks;
+    },
+  };
+}
+
+export function scrapesDuringLoadLine(peaks: ScrapesDuringLoad): string {
+  return (
+    `  scraped every ${peaks.everyMs / 1000} s during the load: ${peaks.scrapes} scrapes (${peaks.failed} failed), ` +
+    `slowest ${peaks.slowestScrapeMs} ms; peaks: pool ${peaks.peakPoolUsed} used, ${peaks.peakPoolPending} waiting; ` +
+    `outbox lag ${peaks.peakOutboxLagSeconds ?? '-'} s; event loop delay p99 ${peaks.peakEventLoopP99Ms} ms, max ${peaks.peakEventLoopMaxMs} ms`
+  );
 }
